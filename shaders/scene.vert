@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Mesh vertex shader: world-space normal and position for lighting.
+#version 330 core
+
+layout (location = 0) in vec3 in_position;
+layout (location = 1) in vec3 in_normal;
+
+uniform mat4 u_model;
+uniform mat4 u_view;
+uniform mat4 u_projection;
+uniform mat3 u_normal_matrix;
+
+out vec3 v_world_position;
+out vec3 v_world_normal;
+
+void
+main ()
+{
+  vec4 world = u_model * vec4 (in_position, 1.0);
+
+  v_world_position = world.xyz;
+  v_world_normal = normalize (u_normal_matrix * in_normal);
+  gl_Position = u_projection * u_view * world;
+}
