@@ -9,6 +9,8 @@
 #include <locale.h>
 #include <string.h>
 
+#include "mimic-cli-commands.h"
+
 typedef struct
 {
   const char *name;
@@ -16,13 +18,11 @@ typedef struct
   int       (*run) (int argc, char **argv);
 } MimicCliCommand;
 
-static int mimic_cli_version (int argc, char **argv);
-
 static const MimicCliCommand commands[] = {
   { "version", N_("Print the version"), mimic_cli_version },
 };
 
-static int
+int
 mimic_cli_version (int    argc,
                    char **argv)
 {

@@ -1,0 +1,17 @@
+/* mimic-cli-commands.h — one function per mimic-cli command
+ *
+ * Each command lives in its own app/mimic-cli-NAME.c, parses its own options
+ * (argv[0] is the command name) and returns the process exit status:
+ * 0 success, 1 the command ran and found a problem, 2 bad usage.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+int mimic_cli_version (int argc, char **argv);
+
+G_END_DECLS
