@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Sets up and builds Mimic, then runs the whole default test suite twice: in
+# the normal build, and in a second build with AddressSanitizer and
+# UndefinedBehaviorSanitizer. GTK tests bring their own Xvfb and session bus,
+# the feed tests their own Mosquitto broker on a free loopback port.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+build-aux/setup.sh build
+meson test -C build --print-errorlogs --num-processes 2
+
+build-aux/setup.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false
+meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3
+
+# One closing line over both runs, in the plain form CI logs are read in.
+python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+import json, sys
+passed = failed = skipped = 0
+for path in sys.argv[1:]:
+    with open(path, encoding='utf-8') as log:
+        for line in log:
+            result = json.loads(line)['result']
+            if result in ('OK', 'EXPECTEDFAIL'):
+                passed += 1
+            elif result == 'SKIP':
+                skipped += 1
+            else:
+                failed += 1
+print(f'{passed} passed, {failed} failed, {skipped} skipped')
+PY
