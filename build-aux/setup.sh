@@ -23,6 +23,8 @@ packages=(
   # validators for the desktop files, TLS certificates
   mosquitto mosquitto-clients xvfb xauth dbus libgl1-mesa-dri
   desktop-file-utils appstream-util openssl sqlite3
+  # a throwaway Secret Service for the credential tests
+  gnome-keyring
 )
 
 missing=()
