@@ -82,14 +82,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MimicFeedHealth, mimic_feed_health_free)
  * MIMIC_REJECTION_OVERLOAD, so a flood cannot exhaust memory. */
 #define MIMIC_FEED_MAX_QUEUED_BYTES (64 * 1024 * 1024)
 
+#define MIMIC_TYPE_FEED (mimic_feed_get_type ())
+G_DECLARE_DERIVABLE_TYPE (MimicFeed, mimic_feed, MIMIC, FEED, GObject)
+
 /* Called on the feed's worker thread. @batch is owned by the feed: take a
  * reference to keep it. MimicTwinStore's queue_batch is such a sink. */
 typedef void (*MimicFeedBatchFunc) (MimicFeed        *feed,
                                     MimicUpdateBatch *batch,
                                     gpointer          user_data);
-
-#define MIMIC_TYPE_FEED (mimic_feed_get_type ())
-G_DECLARE_DERIVABLE_TYPE (MimicFeed, mimic_feed, MIMIC, FEED, GObject)
 
 struct _MimicFeedClass
 {

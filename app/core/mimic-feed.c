@@ -1,0 +1,965 @@
+/* mimic-feed.c
+ *
+ * Every adapter funnels its messages through mimic_feed_ingest_message(),
+ * so all sources share one decoder, one set of rejection counters and one
+ * batching policy. Decoding runs on a worker thread owned by the feed: the
+ * adapter's own thread (mosquitto's network loop) or the main loop
+ * (libsoup's WebSocket) only copies bytes into a queue.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "mimic-feed"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "mimic-feed.h"
+#include "mimic-mqtt-feed.h"
+
+typedef enum
+{
+  ITEM_MESSAGE,
+  ITEM_FLUSH,
+  ITEM_QUIT,
+} ItemKind;
+
+typedef struct
+{
+  GMutex   mutex;
+  GCond    cond;
+  gboolean done;
+} FlushWaiter;
+
+typedef struct
+{
+  ItemKind     kind;
+  char        *topic;
+  guint8      *payload;
+  gsize        length;
+  gint64       received_us;
+  FlushWaiter *waiter;
+} QueueItem;
+
+typedef struct
+{
+  char                  *id;
+  char                  *url;
+  char                  *root;
+
+  GMainContext          *owner_context;
+
+  /* Guards the decoder against configuration from other threads. */
+  GMutex                 decoder_mutex;
+  MimicTelemetryDecoder *decoder;
+
+  GAsyncQueue           *queue;
+  GThread               *worker;
+  gssize                 queued_bytes;   /* atomic: g_atomic_pointer_add */
+
+  GMutex                 handler_mutex;
+  MimicFeedBatchFunc     handler;
+  gpointer               handler_data;
+  GDestroyNotify         handler_destroy;
+
+  /* Guards everything below. */
+  GMutex                 health_mutex;
+  MimicFeedHealth        health;
+  char                  *last_error;
+  gint64                 outage_started_us;   /* monotonic; 0: connected or never was */
+  gint64                 rate_start_s;
+  gint64                 rate_second;
+  guint64                rate_messages[MIMIC_FEED_RATE_WINDOW_S + 1];
+  guint64                rate_values[MIMIC_FEED_RATE_WINDOW_S + 1];
+
+  gboolean               started;
+} MimicFeedPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (MimicFeed, mimic_feed, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (mimic-feed-error-quark, mimic_feed_error)
+
+G_DEFINE_BOXED_TYPE (MimicFeedHealth, mimic_feed_health,
+                     mimic_feed_health_copy, mimic_feed_health_free)
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_URL,
+  PROP_ROOT,
+  PROP_STATE,
+  PROP_LAST_ERROR,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_GAP,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+GType
+mimic_feed_state_get_type (void)
+{
+  static gsize type_id = 0;
+
+  if (g_once_init_enter (&type_id))
+    {
+      static const GEnumValue values[] = {
+        { MIMIC_FEED_STATE_DISCONNECTED, "MIMIC_FEED_STATE_DISCONNECTED", "disconnected" },
+        { MIMIC_FEED_STATE_CONNECTING, "MIMIC_FEED_STATE_CONNECTING", "connecting" },
+        { MIMIC_FEED_STATE_CONNECTED, "MIMIC_FEED_STATE_CONNECTED", "connected" },
+        { MIMIC_FEED_STATE_RECONNECTING, "MIMIC_FEED_STATE_RECONNECTING", "reconnecting" },
+        { MIMIC_FEED_STATE_FAILED, "MIMIC_FEED_STATE_FAILED", "failed" },
+        { 0, NULL, NULL }
+      };
+      GType type = g_enum_register_static (g_intern_static_string ("MimicFeedState"), values);
+
+      g_once_init_leave (&type_id, type);
+    }
+
+  return type_id;
+}
+
+const char *
+mimic_feed_state_to_string (MimicFeedState state)
+{
+  switch (state)
+    {
+    case MIMIC_FEED_STATE_DISCONNECTED:
+      return "disconnected";
+    case MIMIC_FEED_STATE_CONNECTING:
+      return "connecting";
+    case MIMIC_FEED_STATE_CONNECTED:
+      return "connected";
+    case MIMIC_FEED_STATE_RECONNECTING:
+      return "reconnecting";
+    case MIMIC_FEED_STATE_FAILED:
+      return "failed";
+    default:
+      return "unknown";
+    }
+}
+
+MimicFeedHealth *
+mimic_feed_health_copy (const MimicFeedHealth *health)
+{
+  return g_memdup2 (health, sizeof *health);
+}
+
+void
+mimic_feed_health_free (MimicFeedHealth *health)
+{
+  g_free (health);
+}
+
+static void
+queue_item_free (QueueItem *item)
+{
+  g_free (item->topic);
+  g_free (item->payload);
+  g_free (item);
+}
+
+/* Called with health_mutex held. The window is made of one-second buckets;
+ * the current, incomplete second is left out of the rate. */
+static void
+advance_rate_window (MimicFeedPrivate *priv,
+                     gint64            now_s)
+{
+  if (priv->rate_start_s == 0)
+    {
+      priv->rate_start_s = now_s;
+      priv->rate_second = now_s;
+      return;
+    }
+
+  for (gint64 s = priv->rate_second + 1; s <= now_s && s <= priv->rate_second + MIMIC_FEED_RATE_WINDOW_S + 1; s++)
+    {
+      guint slot = s % (MIMIC_FEED_RATE_WINDOW_S + 1);
+
+      priv->rate_messages[slot] = 0;
+      priv->rate_values[slot] = 0;
+    }
+  if (now_s > priv->rate_second)
+    priv->rate_second = now_s;
+}
+
+static void
+compute_rates (MimicFeedPrivate *priv,
+               gint64            now_s)
+{
+  gint64 n_complete;
+  guint64 messages = 0, values = 0;
+
+  if (priv->rate_start_s == 0)
+    {
+      priv->health.messages_per_second = 0;
+      priv->health.values_per_second = 0;
+      return;
+    }
+
+  advance_rate_window (priv, now_s);
+  n_complete = MIN (now_s - priv->rate_start_s, MIMIC_FEED_RATE_WINDOW_S);
+  for (gint64 i = 1; i <= n_complete; i++)
+    {
+      guint slot = (now_s - i) % (MIMIC_FEED_RATE_WINDOW_S + 1);
+
+      messages += priv->rate_messages[slot];
+      values += priv->rate_values[slot];
+    }
+
+  priv->health.messages_per_second = n_complete > 0 ? (double) messages / n_complete : 0;
+  priv->health.values_per_second = n_complete > 0 ? (double) values / n_complete : 0;
+}
+
+static void
+count_message (MimicFeed               *self,
+               const MimicDecodeResult *result,
+               gint64                   received_us)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  gint64 now_s = g_get_monotonic_time () / G_USEC_PER_SEC;
+  guint slot;
+
+  g_mutex_lock (&priv->health_mutex);
+  advance_rate_window (priv, now_s);
+  slot = now_s % (MIMIC_FEED_RATE_WINDOW_S + 1);
+  priv->rate_messages[slot]++;
+  priv->rate_values[slot] += result->n_values;
+  priv->health.messages++;
+  priv->health.values += result->n_values;
+  priv->health.last_message_us = received_us;
+  for (guint i = 0; i < MIMIC_N_REJECTIONS; i++)
+    {
+      priv->health.rejected[i] += result->rejections[i];
+      priv->health.rejected_total += result->rejections[i];
+    }
+  g_mutex_unlock (&priv->health_mutex);
+}
+
+static void
+hand_over_batch (MimicFeed         *self,
+                 MimicUpdateBatch **batch)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  if (*batch == NULL)
+    return;
+
+  if (!mimic_update_batch_is_empty (*batch))
+    {
+      g_mutex_lock (&priv->handler_mutex);
+      if (priv->handler != NULL)
+        priv->handler (self, *batch, priv->handler_data);
+      g_mutex_unlock (&priv->handler_mutex);
+    }
+
+  g_clear_pointer (batch, mimic_update_batch_unref);
+}
+
+static gpointer
+decode_worker (gpointer data)
+{
+  MimicFeed *self = data;
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  g_autoptr(MimicUpdateBatch) batch = NULL;
+  guint batch_messages = 0;
+  gint64 deadline = 0;
+
+  for (;;)
+    {
+      QueueItem *item;
+
+      if (batch != NULL)
+        {
+          gint64 wait = deadline - g_get_monotonic_time ();
+
+          item = wait > 0 ? g_async_queue_timeout_pop (priv->queue, wait) : g_async_queue_try_pop (priv->queue);
+          if (item == NULL)
+            {
+              hand_over_batch (self, &batch);
+              batch_messages = 0;
+              continue;
+            }
+        }
+      else
+        {
+          item = g_async_queue_pop (priv->queue);
+        }
+
+      switch (item->kind)
+        {
+        case ITEM_MESSAGE:
+          {
+            MimicDecodeResult result;
+
+            g_atomic_pointer_add (&priv->queued_bytes, -(gssize) item->length);
+            if (batch == NULL)
+              {
+                batch = mimic_update_batch_new ();
+                mimic_update_batch_set_source (batch, priv->id);
+                deadline = g_get_monotonic_time () + MIMIC_FEED_FLUSH_INTERVAL_US;
+              }
+
+            g_mutex_lock (&priv->decoder_mutex);
+            mimic_telemetry_decoder_decode (priv->decoder, item->topic, item->payload, item->length,
+                                            item->received_us, batch, &result);
+            g_mutex_unlock (&priv->decoder_mutex);
+            count_message (self, &result, item->received_us);
+
+            if (++batch_messages >= MIMIC_FEED_BATCH_MESSAGES)
+              {
+                hand_over_batch (self, &batch);
+                batch_messages = 0;
+              }
+            queue_item_free (item);
+          }
+          break;
+
+        case ITEM_FLUSH:
+          hand_over_batch (self, &batch);
+          batch_messages = 0;
+          g_mutex_lock (&item->waiter->mutex);
+          item->waiter->done = TRUE;
+          g_cond_signal (&item->waiter->cond);
+          g_mutex_unlock (&item->waiter->mutex);
+          g_free (item);
+          break;
+
+        case ITEM_QUIT:
+        default:
+          hand_over_batch (self, &batch);
+          g_free (item);
+          return NULL;
+        }
+    }
+}
+
+static void
+mimic_feed_constructed (GObject *object)
+{
+  MimicFeed *self = MIMIC_FEED (object);
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  G_OBJECT_CLASS (mimic_feed_parent_class)->constructed (object);
+
+  if (priv->root == NULL)
+    priv->root = g_strdup (MIMIC_TELEMETRY_DEFAULT_ROOT);
+  if (priv->id == NULL)
+    priv->id = g_strdup (priv->url != NULL ? priv->url : G_OBJECT_TYPE_NAME (object));
+
+  priv->decoder = mimic_telemetry_decoder_new (priv->root);
+  priv->worker = g_thread_new ("mimic-feed-decode", decode_worker, self);
+}
+
+static void
+stop_worker (MimicFeed *self)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  QueueItem *quit;
+
+  if (priv->worker == NULL)
+    return;
+
+  quit = g_new0 (QueueItem, 1);
+  quit->kind = ITEM_QUIT;
+  g_async_queue_push (priv->queue, quit);
+  g_thread_join (g_steal_pointer (&priv->worker));
+}
+
+static void
+mimic_feed_dispose (GObject *object)
+{
+  MimicFeed *self = MIMIC_FEED (object);
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  if (priv->started)
+    {
+      priv->started = FALSE;
+      MIMIC_FEED_GET_CLASS (self)->stop (self);
+    }
+  stop_worker (self);
+
+  g_mutex_lock (&priv->handler_mutex);
+  if (priv->handler_destroy != NULL)
+    priv->handler_destroy (priv->handler_data);
+  priv->handler = NULL;
+  priv->handler_data = NULL;
+  priv->handler_destroy = NULL;
+  g_mutex_unlock (&priv->handler_mutex);
+
+  G_OBJECT_CLASS (mimic_feed_parent_class)->dispose (object);
+}
+
+static void
+mimic_feed_finalize (GObject *object)
+{
+  MimicFeed *self = MIMIC_FEED (object);
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  QueueItem *item;
+
+  while ((item = g_async_queue_try_pop (priv->queue)) != NULL)
+    queue_item_free (item);
+  g_async_queue_unref (priv->queue);
+
+  g_clear_pointer (&priv->decoder, mimic_telemetry_decoder_free);
+  g_clear_pointer (&priv->owner_context, g_main_context_unref);
+  g_free (priv->id);
+  g_free (priv->url);
+  g_free (priv->root);
+  g_free (priv->last_error);
+  g_mutex_clear (&priv->decoder_mutex);
+  g_mutex_clear (&priv->handler_mutex);
+  g_mutex_clear (&priv->health_mutex);
+
+  G_OBJECT_CLASS (mimic_feed_parent_class)->finalize (object);
+}
+
+static void
+mimic_feed_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  MimicFeed *self = MIMIC_FEED (object);
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, priv->id);
+      break;
+
+    case PROP_URL:
+      g_value_set_string (value, priv->url);
+      break;
+
+    case PROP_ROOT:
+      g_value_set_string (value, priv->root);
+      break;
+
+    case PROP_STATE:
+      g_value_set_enum (value, mimic_feed_get_state (self));
+      break;
+
+    case PROP_LAST_ERROR:
+      g_value_take_string (value, mimic_feed_dup_last_error (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mimic_feed_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  MimicFeed *self = MIMIC_FEED (object);
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      priv->id = g_value_dup_string (value);
+      break;
+
+    case PROP_URL:
+      priv->url = g_value_dup_string (value);
+      break;
+
+    case PROP_ROOT:
+      priv->root = g_value_dup_string (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mimic_feed_class_init (MimicFeedClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = mimic_feed_constructed;
+  object_class->dispose = mimic_feed_dispose;
+  object_class->finalize = mimic_feed_finalize;
+  object_class->get_property = mimic_feed_get_property;
+  object_class->set_property = mimic_feed_set_property;
+
+  properties[PROP_ID] =
+    g_param_spec_string ("id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_URL] =
+    g_param_spec_string ("url", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ROOT] =
+    g_param_spec_string ("root", NULL, NULL, MIMIC_TELEMETRY_DEFAULT_ROOT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, MIMIC_TYPE_FEED_STATE, MIMIC_FEED_STATE_DISCONNECTED,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAST_ERROR] =
+    g_param_spec_string ("last-error", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * MimicFeed::gap:
+   * @gap_us: how long the feed was down, in microseconds
+   *
+   * Emitted when the feed is connected again after an outage, so the UI
+   * can show the hole in the data instead of hiding it.
+   */
+  signals[SIGNAL_GAP] =
+    g_signal_new ("gap", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+}
+
+static void
+mimic_feed_init (MimicFeed *self)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  g_mutex_init (&priv->decoder_mutex);
+  g_mutex_init (&priv->handler_mutex);
+  g_mutex_init (&priv->health_mutex);
+  priv->queue = g_async_queue_new ();
+  priv->owner_context = g_main_context_ref_thread_default ();
+  priv->health.state = MIMIC_FEED_STATE_DISCONNECTED;
+}
+
+const char *
+mimic_feed_get_id (MimicFeed *self)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  g_return_val_if_fail (MIMIC_IS_FEED (self), NULL);
+
+  return priv->id;
+}
+
+const char *
+mimic_feed_get_url (MimicFeed *self)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  g_return_val_if_fail (MIMIC_IS_FEED (self), NULL);
+
+  return priv->url;
+}
+
+const char *
+mimic_feed_get_root (MimicFeed *self)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  g_return_val_if_fail (MIMIC_IS_FEED (self), NULL);
+
+  return priv->root;
+}
+
+MimicFeedState
+mimic_feed_get_state (MimicFeed *self)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  MimicFeedState state;
+
+  g_return_val_if_fail (MIMIC_IS_FEED (self), MIMIC_FEED_STATE_DISCONNECTED);
+
+  g_mutex_lock (&priv->health_mutex);
+  state = priv->health.state;
+  g_mutex_unlock (&priv->health_mutex);
+
+  return state;
+}
+
+char *
+mimic_feed_dup_last_error (MimicFeed *self)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  char *message;
+
+  g_return_val_if_fail (MIMIC_IS_FEED (self), NULL);
+
+  g_mutex_lock (&priv->health_mutex);
+  message = g_strdup (priv->last_error);
+  g_mutex_unlock (&priv->health_mutex);
+
+  return message;
+}
+
+void
+mimic_feed_get_health (MimicFeed       *self,
+                       MimicFeedHealth *out)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  g_return_if_fail (MIMIC_IS_FEED (self));
+  g_return_if_fail (out != NULL);
+
+  g_mutex_lock (&priv->health_mutex);
+  compute_rates (priv, g_get_monotonic_time () / G_USEC_PER_SEC);
+  *out = priv->health;
+  g_mutex_unlock (&priv->health_mutex);
+}
+
+void
+mimic_feed_set_batch_handler (MimicFeed          *self,
+                              MimicFeedBatchFunc  func,
+                              gpointer            user_data,
+                              GDestroyNotify      destroy)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  GDestroyNotify old_destroy;
+  gpointer old_data;
+
+  g_return_if_fail (MIMIC_IS_FEED (self));
+
+  /* Holding the lock waits out a handler call in progress, so the old
+   * data is not destroyed under it. */
+  g_mutex_lock (&priv->handler_mutex);
+  old_destroy = priv->handler_destroy;
+  old_data = priv->handler_data;
+  priv->handler = func;
+  priv->handler_data = user_data;
+  priv->handler_destroy = destroy;
+  g_mutex_unlock (&priv->handler_mutex);
+
+  if (old_destroy != NULL)
+    old_destroy (old_data);
+}
+
+void
+mimic_feed_configure_decoder (MimicFeed            *self,
+                              MimicFeedDecoderFunc  func,
+                              gpointer              user_data)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  g_return_if_fail (MIMIC_IS_FEED (self));
+  g_return_if_fail (func != NULL);
+
+  g_mutex_lock (&priv->decoder_mutex);
+  func (priv->decoder, user_data);
+  g_mutex_unlock (&priv->decoder_mutex);
+}
+
+void
+mimic_feed_set_max_payload (MimicFeed *self,
+                            gsize      max_bytes)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  g_return_if_fail (MIMIC_IS_FEED (self));
+
+  g_mutex_lock (&priv->decoder_mutex);
+  mimic_telemetry_decoder_set_max_payload (priv->decoder, max_bytes);
+  g_mutex_unlock (&priv->decoder_mutex);
+}
+
+gsize
+mimic_feed_get_max_payload (MimicFeed *self)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  gsize max_bytes;
+
+  g_return_val_if_fail (MIMIC_IS_FEED (self), 0);
+
+  g_mutex_lock (&priv->decoder_mutex);
+  max_bytes = mimic_telemetry_decoder_get_max_payload (priv->decoder);
+  g_mutex_unlock (&priv->decoder_mutex);
+
+  return max_bytes;
+}
+
+GPtrArray *
+mimic_feed_dup_binding_filters (MimicFeed *self)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  GPtrArray *filters;
+
+  g_return_val_if_fail (MIMIC_IS_FEED (self), NULL);
+
+  g_mutex_lock (&priv->decoder_mutex);
+  filters = mimic_telemetry_decoder_dup_binding_filters (priv->decoder);
+  g_mutex_unlock (&priv->decoder_mutex);
+
+  return filters;
+}
+
+static void
+start_done (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MimicFeed *self = MIMIC_FEED (object);
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  g_autoptr(GError) error = NULL;
+
+  if (!MIMIC_FEED_GET_CLASS (self)->start_finish (self, result, &error))
+    {
+      priv->started = FALSE;
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+mimic_feed_start_async (MimicFeed           *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (MIMIC_IS_FEED (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, mimic_feed_start_async);
+
+  if (priv->started)
+    {
+      g_task_return_new_error (task, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_BUSY,
+                               _("The feed %s is already started"), priv->id);
+      return;
+    }
+
+  priv->started = TRUE;
+  MIMIC_FEED_GET_CLASS (self)->start_async (self, cancellable, start_done, g_steal_pointer (&task));
+}
+
+gboolean
+mimic_feed_start_finish (MimicFeed     *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (MIMIC_IS_FEED (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+mimic_feed_stop (MimicFeed *self)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  g_return_if_fail (MIMIC_IS_FEED (self));
+
+  if (priv->started)
+    {
+      priv->started = FALSE;
+      MIMIC_FEED_GET_CLASS (self)->stop (self);
+    }
+  mimic_feed_flush (self);
+  mimic_feed_set_state (self, MIMIC_FEED_STATE_DISCONNECTED, NULL);
+}
+
+void
+mimic_feed_flush (MimicFeed *self)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  FlushWaiter waiter;
+  QueueItem *item;
+
+  g_return_if_fail (MIMIC_IS_FEED (self));
+
+  if (priv->worker == NULL)
+    return;
+
+  g_mutex_init (&waiter.mutex);
+  g_cond_init (&waiter.cond);
+  waiter.done = FALSE;
+
+  item = g_new0 (QueueItem, 1);
+  item->kind = ITEM_FLUSH;
+  item->waiter = &waiter;
+  g_async_queue_push (priv->queue, item);
+
+  g_mutex_lock (&waiter.mutex);
+  while (!waiter.done)
+    g_cond_wait (&waiter.cond, &waiter.mutex);
+  g_mutex_unlock (&waiter.mutex);
+
+  g_mutex_clear (&waiter.mutex);
+  g_cond_clear (&waiter.cond);
+}
+
+static void
+count_refused_at_door (MimicFeed      *self,
+                       MimicRejection  rejection,
+                       gsize           length,
+                       gint64          received_us)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  g_mutex_lock (&priv->health_mutex);
+  priv->health.messages++;
+  priv->health.bytes += length;
+  priv->health.last_message_us = received_us;
+  priv->health.rejected[rejection]++;
+  priv->health.rejected_total++;
+  g_mutex_unlock (&priv->health_mutex);
+}
+
+void
+mimic_feed_ingest_message (MimicFeed    *self,
+                           const char   *topic,
+                           const guint8 *payload,
+                           gsize         length,
+                           gint64        received_us)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  QueueItem *item;
+  gsize max_payload;
+
+  g_return_if_fail (MIMIC_IS_FEED (self));
+  g_return_if_fail (topic != NULL);
+  g_return_if_fail (payload != NULL || length == 0);
+
+  /* The size cap is checked here, before the copy, so an oversized
+   * payload costs nothing but its count. Reading the cap without the
+   * decoder lock is fine: a gsize load is atomic on every platform GLib
+   * supports and a stale value only matters for one message. */
+  max_payload = mimic_telemetry_decoder_get_max_payload (priv->decoder);
+  if (length > max_payload)
+    {
+      count_refused_at_door (self, MIMIC_REJECTION_OVERSIZED, length, received_us);
+      return;
+    }
+
+  if ((gsize) g_atomic_pointer_get (&priv->queued_bytes) + length > MIMIC_FEED_MAX_QUEUED_BYTES)
+    {
+      count_refused_at_door (self, MIMIC_REJECTION_OVERLOAD, length, received_us);
+      return;
+    }
+
+  g_mutex_lock (&priv->health_mutex);
+  priv->health.bytes += length;
+  g_mutex_unlock (&priv->health_mutex);
+
+  item = g_new (QueueItem, 1);
+  item->kind = ITEM_MESSAGE;
+  item->topic = g_strdup (topic);
+  item->payload = g_memdup2 (payload, length);
+  item->length = length;
+  item->received_us = received_us;
+  item->waiter = NULL;
+  g_atomic_pointer_add (&priv->queued_bytes, (gssize) length);
+  g_async_queue_push (priv->queue, item);
+}
+
+typedef struct
+{
+  MimicFeed *feed;
+  gint64     gap_us;
+} StateNotify;
+
+static gboolean
+notify_state_in_owner_context (gpointer data)
+{
+  StateNotify *notify = data;
+
+  g_object_notify_by_pspec (G_OBJECT (notify->feed), properties[PROP_STATE]);
+  g_object_notify_by_pspec (G_OBJECT (notify->feed), properties[PROP_LAST_ERROR]);
+  if (notify->gap_us > 0)
+    g_signal_emit (notify->feed, signals[SIGNAL_GAP], 0, notify->gap_us);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+state_notify_free (gpointer data)
+{
+  StateNotify *notify = data;
+
+  g_object_unref (notify->feed);
+  g_free (notify);
+}
+
+void
+mimic_feed_set_state (MimicFeed      *self,
+                      MimicFeedState  state,
+                      const char     *error_message)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  StateNotify *notify;
+  gint64 gap_us = 0;
+  gboolean changed;
+
+  g_return_if_fail (MIMIC_IS_FEED (self));
+
+  g_mutex_lock (&priv->health_mutex);
+  changed = priv->health.state != state || g_strcmp0 (priv->last_error, error_message) != 0;
+  if (state == MIMIC_FEED_STATE_RECONNECTING && priv->health.state == MIMIC_FEED_STATE_CONNECTED)
+    {
+      priv->outage_started_us = g_get_monotonic_time ();
+    }
+  else if (state == MIMIC_FEED_STATE_CONNECTED && priv->outage_started_us != 0)
+    {
+      gap_us = MAX (1, g_get_monotonic_time () - priv->outage_started_us);
+      priv->outage_started_us = 0;
+      priv->health.reconnects++;
+      priv->health.last_gap_us = gap_us;
+    }
+  priv->health.state = state;
+  if (error_message != NULL || state == MIMIC_FEED_STATE_CONNECTED)
+    {
+      g_free (priv->last_error);
+      priv->last_error = g_strdup (error_message);
+    }
+  g_mutex_unlock (&priv->health_mutex);
+
+  if (!changed)
+    return;
+
+  if (error_message != NULL)
+    g_debug ("%s: %s (%s)", priv->id, mimic_feed_state_to_string (state), error_message);
+
+  notify = g_new0 (StateNotify, 1);
+  notify->feed = g_object_ref (self);
+  notify->gap_us = gap_us;
+  g_main_context_invoke_full (priv->owner_context, G_PRIORITY_DEFAULT,
+                              notify_state_in_owner_context, notify, state_notify_free);
+}
+
+MimicFeed *
+mimic_feed_new_for_url (const char  *url,
+                        GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+
+  g_return_val_if_fail (url != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED_PATH, NULL);
+  if (uri == NULL || g_uri_get_scheme (uri) == NULL)
+    {
+      g_set_error (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_INVALID_URL,
+                   _("“%s” is not a feed URL (expected e.g. mqtt://host:1883)"), url);
+      return NULL;
+    }
+
+  scheme = g_uri_get_scheme (uri);
+  if (g_ascii_strcasecmp (scheme, "mqtt") == 0 || g_ascii_strcasecmp (scheme, "mqtts") == 0)
+    return MIMIC_FEED (mimic_mqtt_feed_new_for_uri (uri, error));
+
+  g_set_error (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_UNSUPPORTED_SCHEME,
+               _("Feeds of the kind “%s” are not supported (%s)"), scheme, url);
+  return NULL;
+}

@@ -1,0 +1,1101 @@
+/* mimic-telemetry-decoder.c
+ *
+ * One message in, updates out. Everything a feed can be sent by a broken
+ * or hostile device is refused here with a reason, so the twin only ever
+ * sees finite, in-order values from devices it knows.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "mimic-telemetry-decoder"
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "mimic-telemetry-decoder.h"
+
+typedef struct
+{
+  double minimum;
+  double maximum;
+} SensorRange;
+
+typedef struct
+{
+  char     *asset_type;
+  gboolean  has_sequence;
+  gint64    last_sequence;
+} DeviceState;
+
+typedef struct
+{
+  char   *topic_filter;
+  char   *device_id;
+  char   *asset_type;
+  char   *sensor_id;
+  char   *value_pointer;
+  double  scale;
+  double  offset;
+  char   *timestamp_pointer;
+} Binding;
+
+struct _MimicTelemetryDecoder
+{
+  char       *root;
+  gsize       root_length;
+  gsize       max_payload;
+  guint       max_devices;
+  gint64      max_future_us;
+  gboolean    require_birth;
+
+  /* asset type → (sensor id → SensorRange) */
+  GHashTable *asset_types;
+  /* device id → DeviceState */
+  GHashTable *devices;
+  GPtrArray  *bindings;
+
+  /* Reused for every message: a parser keeps its scanner allocations. */
+  JsonParser *parser;
+};
+
+typedef enum
+{
+  KIND_TELEMETRY,
+  KIND_STATUS,
+  KIND_BIRTH,
+  KIND_REPORTED,
+  KIND_COMMAND,        /* Mimic's own requests and the devices' replies: not decoded here */
+  KIND_UNKNOWN,
+} MessageKind;
+
+static void
+device_state_free (gpointer data)
+{
+  DeviceState *device = data;
+
+  g_free (device->asset_type);
+  g_free (device);
+}
+
+static void
+binding_free (gpointer data)
+{
+  Binding *binding = data;
+
+  g_free (binding->topic_filter);
+  g_free (binding->device_id);
+  g_free (binding->asset_type);
+  g_free (binding->sensor_id);
+  g_free (binding->value_pointer);
+  g_free (binding->timestamp_pointer);
+  g_free (binding);
+}
+
+MimicTelemetryDecoder *
+mimic_telemetry_decoder_new (const char *root)
+{
+  MimicTelemetryDecoder *self = g_new0 (MimicTelemetryDecoder, 1);
+
+  if (root == NULL || root[0] == '\0')
+    root = MIMIC_TELEMETRY_DEFAULT_ROOT;
+
+  self->root = g_strdup (root);
+  self->root_length = strlen (root);
+  self->max_payload = MIMIC_TELEMETRY_DEFAULT_MAX_PAYLOAD;
+  self->max_devices = MIMIC_TELEMETRY_DEFAULT_MAX_DEVICES;
+  self->max_future_us = MIMIC_TELEMETRY_DEFAULT_MAX_FUTURE_US;
+  self->require_birth = TRUE;
+  self->asset_types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) g_hash_table_unref);
+  self->devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, device_state_free);
+  self->bindings = g_ptr_array_new_with_free_func (binding_free);
+  self->parser = json_parser_new_immutable ();
+
+  return self;
+}
+
+void
+mimic_telemetry_decoder_free (MimicTelemetryDecoder *self)
+{
+  if (self == NULL)
+    return;
+
+  g_free (self->root);
+  g_hash_table_unref (self->asset_types);
+  g_hash_table_unref (self->devices);
+  g_ptr_array_unref (self->bindings);
+  g_object_unref (self->parser);
+  g_free (self);
+}
+
+const char *
+mimic_telemetry_decoder_get_root (MimicTelemetryDecoder *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->root;
+}
+
+void
+mimic_telemetry_decoder_set_max_payload (MimicTelemetryDecoder *self,
+                                         gsize                  max_bytes)
+{
+  g_return_if_fail (self != NULL);
+
+  self->max_payload = max_bytes;
+}
+
+gsize
+mimic_telemetry_decoder_get_max_payload (MimicTelemetryDecoder *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->max_payload;
+}
+
+void
+mimic_telemetry_decoder_set_max_devices (MimicTelemetryDecoder *self,
+                                         guint                  max_devices)
+{
+  g_return_if_fail (self != NULL);
+
+  self->max_devices = max_devices;
+}
+
+void
+mimic_telemetry_decoder_set_max_future (MimicTelemetryDecoder *self,
+                                        gint64                 max_future_us)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (max_future_us >= 0);
+
+  self->max_future_us = max_future_us;
+}
+
+void
+mimic_telemetry_decoder_set_require_birth (MimicTelemetryDecoder *self,
+                                           gboolean               require_birth)
+{
+  g_return_if_fail (self != NULL);
+
+  self->require_birth = !!require_birth;
+}
+
+void
+mimic_telemetry_decoder_add_sensor (MimicTelemetryDecoder *self,
+                                    const char            *asset_type,
+                                    const char            *sensor_id,
+                                    double                 minimum,
+                                    double                 maximum)
+{
+  GHashTable *sensors;
+  SensorRange *range;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (asset_type != NULL);
+  g_return_if_fail (sensor_id != NULL);
+  g_return_if_fail (!isnan (minimum) && !isnan (maximum));
+
+  sensors = g_hash_table_lookup (self->asset_types, asset_type);
+  if (sensors == NULL)
+    {
+      sensors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_insert (self->asset_types, g_strdup (asset_type), sensors);
+    }
+
+  range = g_new (SensorRange, 1);
+  range->minimum = minimum;
+  range->maximum = maximum;
+  g_hash_table_replace (sensors, g_strdup (sensor_id), range);
+}
+
+static DeviceState *
+register_device (MimicTelemetryDecoder *self,
+                 const char            *device_id,
+                 const char            *asset_type)
+{
+  DeviceState *device = g_hash_table_lookup (self->devices, device_id);
+
+  if (device == NULL)
+    {
+      if (g_hash_table_size (self->devices) >= self->max_devices)
+        return NULL;
+
+      device = g_new0 (DeviceState, 1);
+      g_hash_table_insert (self->devices, g_strdup (device_id), device);
+    }
+
+  if (asset_type != NULL && g_strcmp0 (device->asset_type, asset_type) != 0)
+    {
+      g_free (device->asset_type);
+      device->asset_type = g_strdup (asset_type);
+    }
+
+  return device;
+}
+
+void
+mimic_telemetry_decoder_add_device (MimicTelemetryDecoder *self,
+                                    const char            *device_id,
+                                    const char            *asset_type)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (device_id != NULL && device_id[0] != '\0');
+
+  if (register_device (self, device_id, asset_type) == NULL)
+    g_warning ("Device %s not added: the limit of %u devices is reached", device_id, self->max_devices);
+}
+
+void
+mimic_telemetry_decoder_add_binding (MimicTelemetryDecoder *self,
+                                     const char            *topic_filter,
+                                     const char            *device_id,
+                                     const char            *asset_type,
+                                     const char            *sensor_id,
+                                     const char            *value_pointer,
+                                     double                 scale,
+                                     double                 offset,
+                                     const char            *timestamp_pointer)
+{
+  Binding *binding;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (topic_filter != NULL && topic_filter[0] != '\0');
+  g_return_if_fail (device_id != NULL || strchr (topic_filter, '+') != NULL);
+  g_return_if_fail (sensor_id != NULL);
+  g_return_if_fail (value_pointer != NULL);
+  g_return_if_fail (isfinite (scale) && isfinite (offset));
+
+  binding = g_new0 (Binding, 1);
+  binding->topic_filter = g_strdup (topic_filter);
+  binding->device_id = g_strdup (device_id);
+  binding->asset_type = g_strdup (asset_type);
+  binding->sensor_id = g_strdup (sensor_id);
+  binding->value_pointer = g_strdup (value_pointer);
+  binding->scale = scale;
+  binding->offset = offset;
+  binding->timestamp_pointer = g_strdup (timestamp_pointer);
+  g_ptr_array_add (self->bindings, binding);
+}
+
+GPtrArray *
+mimic_telemetry_decoder_dup_binding_filters (MimicTelemetryDecoder *self)
+{
+  GPtrArray *filters;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  filters = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < self->bindings->len; i++)
+    {
+      Binding *binding = g_ptr_array_index (self->bindings, i);
+
+      if (!g_ptr_array_find_with_equal_func (filters, binding->topic_filter, g_str_equal, NULL))
+        g_ptr_array_add (filters, g_strdup (binding->topic_filter));
+    }
+
+  return filters;
+}
+
+void
+mimic_telemetry_decoder_reset_devices (MimicTelemetryDecoder *self)
+{
+  g_return_if_fail (self != NULL);
+
+  g_hash_table_remove_all (self->devices);
+}
+
+/* The end of the topic level starting at @level: its '/' or its NUL. */
+static const char *
+level_end (const char *level,
+           char        separator)
+{
+  const char *end = strchr (level, separator);
+
+  return end != NULL ? end : level + strlen (level);
+}
+
+/* MQTT filter semantics: '+' is exactly one level, a trailing '#' any
+ * number of levels including none. The first level '+' matched is
+ * returned through @plus/@plus_length (the device id of a binding). */
+static gboolean
+match_filter (const char  *filter,
+              const char  *topic,
+              const char **plus,
+              gsize       *plus_length)
+{
+  const char *f = filter, *t = topic;
+
+  if (plus != NULL)
+    *plus = NULL;
+
+  for (;;)
+    {
+      const char *f_end = level_end (f, '/');
+      const char *t_end = level_end (t, '/');
+      gsize f_len = f_end - f;
+
+      if (f_len == 1 && f[0] == '#')
+        return *f_end == '\0';
+
+      if (f_len == 1 && f[0] == '+')
+        {
+          if (plus != NULL && *plus == NULL)
+            {
+              *plus = t;
+              *plus_length = t_end - t;
+            }
+        }
+      else if (f_len != (gsize) (t_end - t) || memcmp (f, t, f_len) != 0)
+        {
+          return FALSE;
+        }
+
+      if (*f_end == '\0' && *t_end == '\0')
+        return TRUE;
+
+      if (*f_end == '\0')
+        return FALSE;
+
+      if (*t_end == '\0')
+        /* "a/#" also matches "a". */
+        return strcmp (f_end, "/#") == 0;
+
+      f = f_end + 1;
+      t = t_end + 1;
+    }
+}
+
+gboolean
+mimic_topic_matches_filter (const char *filter,
+                            const char *topic)
+{
+  g_return_val_if_fail (filter != NULL, FALSE);
+  g_return_val_if_fail (topic != NULL, FALSE);
+
+  return match_filter (filter, topic, NULL, NULL);
+}
+
+const char *
+mimic_rejection_to_string (MimicRejection rejection)
+{
+  switch (rejection)
+    {
+    case MIMIC_REJECTION_MALFORMED_JSON:
+      return "malformed-json";
+    case MIMIC_REJECTION_WRONG_TYPE:
+      return "wrong-type";
+    case MIMIC_REJECTION_NON_FINITE:
+      return "non-finite";
+    case MIMIC_REJECTION_OVERSIZED:
+      return "oversized";
+    case MIMIC_REJECTION_UNKNOWN_DEVICE:
+      return "unknown-device";
+    case MIMIC_REJECTION_UNKNOWN_SENSOR:
+      return "unknown-sensor";
+    case MIMIC_REJECTION_DUPLICATE_SEQUENCE:
+      return "duplicate-seq";
+    case MIMIC_REJECTION_OUT_OF_ORDER_SEQUENCE:
+      return "out-of-order-seq";
+    case MIMIC_REJECTION_FUTURE_TIMESTAMP:
+      return "future-timestamp";
+    case MIMIC_REJECTION_DEVICE_LIMIT:
+      return "device-limit";
+    case MIMIC_REJECTION_UNKNOWN_TOPIC:
+      return "unknown-topic";
+    case MIMIC_REJECTION_OVERLOAD:
+      return "overload";
+    case MIMIC_N_REJECTIONS:
+    default:
+      return "unknown";
+    }
+}
+
+static MessageKind
+classify_kind (const char *kind)
+{
+  if (strcmp (kind, "telemetry") == 0)
+    return KIND_TELEMETRY;
+  if (strcmp (kind, "status") == 0)
+    return KIND_STATUS;
+  if (strcmp (kind, "birth") == 0)
+    return KIND_BIRTH;
+  if (strcmp (kind, "reported") == 0)
+    return KIND_REPORTED;
+  if (g_str_has_prefix (kind, "cmd/") || g_str_has_prefix (kind, "cmd-response/"))
+    return KIND_COMMAND;
+  return KIND_UNKNOWN;
+}
+
+/* Splits ROOT/DEVICE/KIND into a device id and a kind. */
+static gboolean
+split_native_topic (MimicTelemetryDecoder  *self,
+                    const char             *topic,
+                    char                  **device_id,
+                    MessageKind            *kind)
+{
+  const char *device, *slash;
+
+  if (strncmp (topic, self->root, self->root_length) != 0 || topic[self->root_length] != '/')
+    return FALSE;
+
+  device = topic + self->root_length + 1;
+  slash = strchr (device, '/');
+  if (slash == NULL || slash == device)
+    return FALSE;
+
+  *device_id = g_strndup (device, slash - device);
+  *kind = classify_kind (slash + 1);
+  return TRUE;
+}
+
+/* A number, or NaN with *rejection set. */
+static double
+read_number (JsonNode       *node,
+             MimicRejection *rejection)
+{
+  GType type;
+  double value;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    {
+      *rejection = MIMIC_REJECTION_WRONG_TYPE;
+      return NAN;
+    }
+
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_INT64)
+    value = (double) json_node_get_int (node);
+  else if (type == G_TYPE_DOUBLE)
+    value = json_node_get_double (node);
+  else
+    {
+      /* Strings ("NaN", "12.5") and booleans are not numbers. */
+      *rejection = MIMIC_REJECTION_WRONG_TYPE;
+      return NAN;
+    }
+
+  if (!isfinite (value))
+    {
+      *rejection = MIMIC_REJECTION_NON_FINITE;
+      return NAN;
+    }
+
+  return value;
+}
+
+/* Milliseconds since the epoch, or an ISO 8601 string, to microseconds.
+ * Returns FALSE with *rejection set when it is neither. */
+static gboolean
+read_timestamp (JsonNode       *node,
+                gint64         *timestamp_us,
+                MimicRejection *rejection)
+{
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      g_autoptr(GDateTime) time = g_date_time_new_from_iso8601 (json_node_get_string (node), NULL);
+
+      if (time == NULL)
+        {
+          *rejection = MIMIC_REJECTION_WRONG_TYPE;
+          return FALSE;
+        }
+
+      *timestamp_us = g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
+      return TRUE;
+    }
+  else
+    {
+      double ms = read_number (node, rejection);
+
+      if (isnan (ms))
+        return FALSE;
+
+      /* Beyond ±100000 years a gint64 of microseconds overflows. */
+      if (fabs (ms) > 3.0e15)
+        {
+          *rejection = MIMIC_REJECTION_FUTURE_TIMESTAMP;
+          return FALSE;
+        }
+
+      *timestamp_us = (gint64) (ms * 1000.0);
+      return TRUE;
+    }
+}
+
+/* The optional "ts" member; absent means "when it arrived". */
+static gboolean
+read_message_timestamp (MimicTelemetryDecoder *self,
+                        JsonNode              *node,
+                        gint64                 received_us,
+                        gint64                *timestamp_us,
+                        MimicDecodeResult     *result)
+{
+  MimicRejection rejection;
+
+  if (node == NULL)
+    {
+      *timestamp_us = received_us;
+      return TRUE;
+    }
+
+  if (!read_timestamp (node, timestamp_us, &rejection))
+    {
+      result->rejections[rejection]++;
+      return FALSE;
+    }
+
+  if (*timestamp_us > received_us + self->max_future_us)
+    {
+      result->rejections[MIMIC_REJECTION_FUTURE_TIMESTAMP]++;
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static const SensorRange *
+lookup_sensor (MimicTelemetryDecoder *self,
+               const char            *asset_type,
+               const char            *sensor_id,
+               gboolean              *asset_known)
+{
+  GHashTable *sensors = asset_type != NULL ? g_hash_table_lookup (self->asset_types, asset_type) : NULL;
+
+  *asset_known = sensors != NULL;
+  return sensors != NULL ? g_hash_table_lookup (sensors, sensor_id) : NULL;
+}
+
+/* Adds one sample after the checks every value goes through. */
+static void
+add_checked_sample (MimicTelemetryDecoder *self,
+                    const char            *device_id,
+                    const char            *asset_type,
+                    const char            *sensor_id,
+                    gint64                 timestamp_us,
+                    double                 value,
+                    MimicUpdateBatch      *batch,
+                    MimicDecodeResult     *result)
+{
+  const SensorRange *range;
+  gboolean asset_known;
+  MimicQuality quality = MIMIC_QUALITY_GOOD;
+
+  range = lookup_sensor (self, asset_type, sensor_id, &asset_known);
+  if (asset_known && range == NULL)
+    {
+      result->rejections[MIMIC_REJECTION_UNKNOWN_SENSOR]++;
+      return;
+    }
+
+  if (range != NULL && (value < range->minimum || value > range->maximum))
+    quality = MIMIC_QUALITY_OUT_OF_RANGE;
+
+  mimic_update_batch_add_sample (batch, device_id, sensor_id, timestamp_us, value, quality);
+  result->n_values++;
+}
+
+static DeviceState *
+find_device (MimicTelemetryDecoder *self,
+             const char            *device_id,
+             MimicDecodeResult     *result)
+{
+  DeviceState *device = g_hash_table_lookup (self->devices, device_id);
+
+  if (device != NULL)
+    return device;
+
+  if (self->require_birth)
+    {
+      result->rejections[MIMIC_REJECTION_UNKNOWN_DEVICE]++;
+      return NULL;
+    }
+
+  device = register_device (self, device_id, NULL);
+  if (device == NULL)
+    result->rejections[MIMIC_REJECTION_DEVICE_LIMIT]++;
+
+  return device;
+}
+
+/* Checks "seq" against the last accepted one. Returns FALSE to refuse
+ * the message; *gap is how many were lost in between. */
+static gboolean
+check_sequence (DeviceState       *device,
+                JsonNode          *node,
+                gint64            *sequence,
+                guint64           *gap,
+                MimicDecodeResult *result)
+{
+  *gap = 0;
+
+  if (node == NULL)
+    return TRUE;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+      json_node_get_int (node) < 0)
+    {
+      result->rejections[MIMIC_REJECTION_WRONG_TYPE]++;
+      return FALSE;
+    }
+
+  *sequence = json_node_get_int (node);
+  if (device->has_sequence)
+    {
+      if (*sequence == device->last_sequence)
+        {
+          result->rejections[MIMIC_REJECTION_DUPLICATE_SEQUENCE]++;
+          return FALSE;
+        }
+      if (*sequence < device->last_sequence)
+        {
+          result->rejections[MIMIC_REJECTION_OUT_OF_ORDER_SEQUENCE]++;
+          return FALSE;
+        }
+      *gap = (guint64) (*sequence - device->last_sequence - 1);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+decode_telemetry (MimicTelemetryDecoder *self,
+                  const char            *device_id,
+                  JsonObject            *object,
+                  gint64                 received_us,
+                  MimicUpdateBatch      *batch,
+                  MimicDecodeResult     *result)
+{
+  DeviceState *device;
+  JsonNode *values_node;
+  JsonObjectIter iter;
+  const char *sensor_id;
+  JsonNode *value_node;
+  gint64 timestamp_us, sequence = 0;
+  guint64 gap;
+
+  device = find_device (self, device_id, result);
+  if (device == NULL)
+    return FALSE;
+
+  if (!read_message_timestamp (self, json_object_get_member (object, "ts"), received_us, &timestamp_us, result))
+    return FALSE;
+
+  values_node = json_object_get_member (object, "values");
+  if (values_node == NULL || !JSON_NODE_HOLDS_OBJECT (values_node))
+    {
+      result->rejections[MIMIC_REJECTION_WRONG_TYPE]++;
+      return FALSE;
+    }
+
+  if (!check_sequence (device, json_object_get_member (object, "seq"), &sequence, &gap, result))
+    return FALSE;
+
+  if (json_object_has_member (object, "seq"))
+    {
+      device->has_sequence = TRUE;
+      device->last_sequence = sequence;
+      if (gap > 0)
+        mimic_update_batch_add_sequence_gap (batch, device_id, gap);
+    }
+
+  json_object_iter_init (&iter, json_node_get_object (values_node));
+  while (json_object_iter_next (&iter, &sensor_id, &value_node))
+    {
+      MimicRejection rejection;
+      double value = read_number (value_node, &rejection);
+
+      if (isnan (value))
+        {
+          result->rejections[rejection]++;
+          continue;
+        }
+
+      add_checked_sample (self, device_id, device->asset_type, sensor_id, timestamp_us, value, batch, result);
+    }
+
+  return result->n_values > 0;
+}
+
+static gboolean
+decode_status (MimicTelemetryDecoder *self,
+               const char            *device_id,
+               JsonObject            *object,
+               gint64                 received_us,
+               MimicUpdateBatch      *batch,
+               MimicDecodeResult     *result)
+{
+  JsonNode *online;
+  gint64 timestamp_us;
+
+  if (find_device (self, device_id, result) == NULL)
+    return FALSE;
+
+  online = json_object_get_member (object, "online");
+  if (online == NULL || !JSON_NODE_HOLDS_VALUE (online) || json_node_get_value_type (online) != G_TYPE_BOOLEAN)
+    {
+      result->rejections[MIMIC_REJECTION_WRONG_TYPE]++;
+      return FALSE;
+    }
+
+  if (!read_message_timestamp (self, json_object_get_member (object, "ts"), received_us, &timestamp_us, result))
+    return FALSE;
+
+  mimic_update_batch_add_presence (batch, device_id,
+                                   json_node_get_boolean (online) ? MIMIC_PRESENCE_ONLINE : MIMIC_PRESENCE_OFFLINE,
+                                   timestamp_us);
+  return TRUE;
+}
+
+static const char *
+read_optional_string (JsonObject        *object,
+                      const char        *member,
+                      gboolean          *ok)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      *ok = FALSE;
+      return NULL;
+    }
+
+  return json_node_get_string (node);
+}
+
+static gboolean
+decode_birth (MimicTelemetryDecoder *self,
+              const char            *device_id,
+              JsonObject            *object,
+              gint64                 received_us,
+              MimicUpdateBatch      *batch,
+              MimicDecodeResult     *result)
+{
+  DeviceState *device;
+  const char *asset_type, *firmware;
+  gboolean ok = TRUE;
+  gint64 timestamp_us;
+
+  asset_type = read_optional_string (object, "asset_type", &ok);
+  firmware = read_optional_string (object, "firmware", &ok);
+  if (!ok)
+    {
+      result->rejections[MIMIC_REJECTION_WRONG_TYPE]++;
+      return FALSE;
+    }
+
+  if (!read_message_timestamp (self, json_object_get_member (object, "ts"), received_us, &timestamp_us, result))
+    return FALSE;
+
+  device = register_device (self, device_id, asset_type);
+  if (device == NULL)
+    {
+      result->rejections[MIMIC_REJECTION_DEVICE_LIMIT]++;
+      return FALSE;
+    }
+
+  /* A birth is a restart: the device counts its sequence from anew. */
+  device->has_sequence = FALSE;
+  mimic_update_batch_add_birth (batch, device_id, asset_type, firmware, timestamp_us);
+  return TRUE;
+}
+
+static gboolean
+decode_reported (MimicTelemetryDecoder *self,
+                 const char            *device_id,
+                 JsonObject            *object,
+                 gint64                 received_us,
+                 MimicUpdateBatch      *batch,
+                 MimicDecodeResult     *result)
+{
+  JsonNode *parameters;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value_node;
+  gint64 timestamp_us;
+
+  if (find_device (self, device_id, result) == NULL)
+    return FALSE;
+
+  if (!read_message_timestamp (self, json_object_get_member (object, "ts"), received_us, &timestamp_us, result))
+    return FALSE;
+
+  parameters = json_object_get_member (object, "parameters");
+  if (parameters == NULL || !JSON_NODE_HOLDS_OBJECT (parameters))
+    {
+      result->rejections[MIMIC_REJECTION_WRONG_TYPE]++;
+      return FALSE;
+    }
+
+  json_object_iter_init (&iter, json_node_get_object (parameters));
+  while (json_object_iter_next (&iter, &name, &value_node))
+    {
+      MimicRejection rejection;
+      double value = read_number (value_node, &rejection);
+
+      if (isnan (value))
+        {
+          result->rejections[rejection]++;
+          continue;
+        }
+
+      mimic_update_batch_add_parameter (batch, device_id, name, value, FALSE, timestamp_us);
+      result->n_values++;
+    }
+
+  return result->n_values > 0;
+}
+
+/* RFC 6901. Returns NULL when the pointer does not resolve. */
+static JsonNode *
+resolve_json_pointer (JsonNode   *root,
+                      const char *pointer)
+{
+  JsonNode *node = root;
+  const char *p = pointer;
+
+  if (*p == '\0')
+    return root;
+  if (*p != '/')
+    return NULL;
+
+  while (*p == '/' && node != NULL)
+    {
+      const char *end = level_end (p + 1, '/');
+      g_autoptr(GString) token = g_string_sized_new (end - p);
+
+      for (const char *c = p + 1; c < end; c++)
+        {
+          if (c[0] == '~' && c + 1 < end && c[1] == '0')
+            g_string_append_c (token, '~'), c++;
+          else if (c[0] == '~' && c + 1 < end && c[1] == '1')
+            g_string_append_c (token, '/'), c++;
+          else
+            g_string_append_c (token, *c);
+        }
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        {
+          node = json_object_get_member (json_node_get_object (node), token->str);
+        }
+      else if (JSON_NODE_HOLDS_ARRAY (node))
+        {
+          JsonArray *array = json_node_get_array (node);
+          guint64 index;
+
+          if (token->len == 0 || token->len > 9 || strspn (token->str, "0123456789") != token->len ||
+              (token->len > 1 && token->str[0] == '0'))
+            return NULL;
+          index = g_ascii_strtoull (token->str, NULL, 10);
+          if (index >= json_array_get_length (array))
+            return NULL;
+          node = json_array_get_element (array, index);
+        }
+      else
+        {
+          return NULL;
+        }
+
+      p = end;
+    }
+
+  return node;
+}
+
+static gboolean
+decode_bound (MimicTelemetryDecoder *self,
+              const char            *topic,
+              JsonNode              *root,
+              gint64                 received_us,
+              MimicUpdateBatch      *batch,
+              MimicDecodeResult     *result)
+{
+  guint n_matched = 0;
+  gboolean any_present = FALSE;
+
+  for (guint i = 0; i < self->bindings->len; i++)
+    {
+      Binding *binding = g_ptr_array_index (self->bindings, i);
+      g_autofree char *device_id = NULL;
+      const char *plus = NULL;
+      gsize plus_length = 0;
+      DeviceState *device;
+      JsonNode *value_node;
+      MimicRejection rejection;
+      gint64 timestamp_us = received_us;
+      double raw, value;
+
+      if (!match_filter (binding->topic_filter, topic, &plus, &plus_length))
+        continue;
+      n_matched++;
+
+      device_id = binding->device_id != NULL ? g_strdup (binding->device_id) : g_strndup (plus, plus_length);
+      if (device_id[0] == '\0')
+        {
+          result->rejections[MIMIC_REJECTION_UNKNOWN_DEVICE]++;
+          continue;
+        }
+
+      value_node = resolve_json_pointer (root, binding->value_pointer);
+      /* A payload shape may carry only some of the bound sensors. */
+      if (value_node == NULL)
+        continue;
+      any_present = TRUE;
+
+      raw = read_number (value_node, &rejection);
+      if (isnan (raw))
+        {
+          result->rejections[rejection]++;
+          continue;
+        }
+
+      value = raw * binding->scale + binding->offset;
+      if (!isfinite (value))
+        {
+          result->rejections[MIMIC_REJECTION_NON_FINITE]++;
+          continue;
+        }
+
+      if (binding->timestamp_pointer != NULL)
+        {
+          JsonNode *ts_node = resolve_json_pointer (root, binding->timestamp_pointer);
+
+          if (ts_node != NULL)
+            {
+              if (!read_timestamp (ts_node, &timestamp_us, &rejection))
+                {
+                  result->rejections[rejection]++;
+                  continue;
+                }
+              if (timestamp_us > received_us + self->max_future_us)
+                {
+                  result->rejections[MIMIC_REJECTION_FUTURE_TIMESTAMP]++;
+                  continue;
+                }
+            }
+        }
+
+      /* A binding makes its devices known: they have no birth message. */
+      device = register_device (self, device_id, binding->asset_type);
+      if (device == NULL)
+        {
+          result->rejections[MIMIC_REJECTION_DEVICE_LIMIT]++;
+          continue;
+        }
+
+      add_checked_sample (self, device_id, device->asset_type, binding->sensor_id, timestamp_us, value,
+                          batch, result);
+    }
+
+  if (n_matched == 0)
+    {
+      result->rejections[MIMIC_REJECTION_UNKNOWN_TOPIC]++;
+      return FALSE;
+    }
+
+  if (!any_present)
+    result->rejections[MIMIC_REJECTION_WRONG_TYPE]++;
+
+  return result->n_values > 0;
+}
+
+static gboolean
+topic_has_binding (MimicTelemetryDecoder *self,
+                   const char            *topic)
+{
+  for (guint i = 0; i < self->bindings->len; i++)
+    {
+      Binding *binding = g_ptr_array_index (self->bindings, i);
+
+      if (match_filter (binding->topic_filter, topic, NULL, NULL))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+gboolean
+mimic_telemetry_decoder_decode (MimicTelemetryDecoder *self,
+                                const char            *topic,
+                                const guint8          *payload,
+                                gsize                  length,
+                                gint64                 received_us,
+                                MimicUpdateBatch      *batch,
+                                MimicDecodeResult     *result)
+{
+  g_autofree char *device_id = NULL;
+  MessageKind kind = KIND_UNKNOWN;
+  gboolean native;
+  JsonNode *root;
+  JsonObject *object;
+
+  g_return_val_if_fail (result != NULL, FALSE);
+  memset (result, 0, sizeof *result);
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (topic != NULL, FALSE);
+  g_return_val_if_fail (payload != NULL || length == 0, FALSE);
+  g_return_val_if_fail (batch != NULL, FALSE);
+
+  if (length > self->max_payload)
+    {
+      result->rejections[MIMIC_REJECTION_OVERSIZED]++;
+      return FALSE;
+    }
+
+  native = split_native_topic (self, topic, &device_id, &kind);
+  if (native && kind == KIND_COMMAND)
+    return FALSE;
+
+  /* A binding may claim topics under the root too, for devices that
+   * publish their own JSON on Mimic's topic names. */
+  if ((!native || kind == KIND_UNKNOWN) && !topic_has_binding (self, topic))
+    {
+      result->rejections[MIMIC_REJECTION_UNKNOWN_TOPIC]++;
+      return FALSE;
+    }
+
+  /* A length of 0 would make json-glib read up to a NUL. */
+  if (length == 0 || !json_parser_load_from_data (self->parser, (const char *) payload, length, NULL))
+    {
+      result->rejections[MIMIC_REJECTION_MALFORMED_JSON]++;
+      return FALSE;
+    }
+
+  root = json_parser_get_root (self->parser);
+  if (root == NULL)
+    {
+      result->rejections[MIMIC_REJECTION_MALFORMED_JSON]++;
+      return FALSE;
+    }
+
+  if (!native || kind == KIND_UNKNOWN)
+    return decode_bound (self, topic, root, received_us, batch, result);
+
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      result->rejections[MIMIC_REJECTION_WRONG_TYPE]++;
+      return FALSE;
+    }
+
+  object = json_node_get_object (root);
+  switch (kind)
+    {
+    case KIND_TELEMETRY:
+      return decode_telemetry (self, device_id, object, received_us, batch, result);
+    case KIND_STATUS:
+      return decode_status (self, device_id, object, received_us, batch, result);
+    case KIND_BIRTH:
+      return decode_birth (self, device_id, object, received_us, batch, result);
+    case KIND_REPORTED:
+      return decode_reported (self, device_id, object, received_us, batch, result);
+    case KIND_COMMAND:
+    case KIND_UNKNOWN:
+    default:
+      return FALSE;
+    }
+}
