@@ -63,6 +63,12 @@ typedef struct
   gpointer               handler_data;
   GDestroyNotify         handler_destroy;
 
+  /* Guards the message tap; see mimic_feed_set_message_tap(). */
+  GMutex                 tap_mutex;
+  MimicFeedMessageFunc   tap;
+  gpointer               tap_data;
+  GDestroyNotify         tap_destroy;
+
   /* Guards everything below. */
   GMutex                 health_mutex;
   MimicFeedHealth        health;
@@ -392,6 +398,8 @@ mimic_feed_dispose (GObject *object)
   priv->handler_destroy = NULL;
   g_mutex_unlock (&priv->handler_mutex);
 
+  mimic_feed_set_message_tap (self, NULL, NULL, NULL);
+
   G_OBJECT_CLASS (mimic_feed_parent_class)->dispose (object);
 }
 
@@ -414,6 +422,7 @@ mimic_feed_finalize (GObject *object)
   g_free (priv->last_error);
   g_mutex_clear (&priv->decoder_mutex);
   g_mutex_clear (&priv->handler_mutex);
+  g_mutex_clear (&priv->tap_mutex);
   g_mutex_clear (&priv->health_mutex);
 
   G_OBJECT_CLASS (mimic_feed_parent_class)->finalize (object);
@@ -531,6 +540,7 @@ mimic_feed_init (MimicFeed *self)
 
   g_mutex_init (&priv->decoder_mutex);
   g_mutex_init (&priv->handler_mutex);
+  g_mutex_init (&priv->tap_mutex);
   g_mutex_init (&priv->health_mutex);
   priv->queue = g_async_queue_new ();
   priv->owner_context = g_main_context_ref_thread_default ();
@@ -633,6 +643,41 @@ mimic_feed_set_batch_handler (MimicFeed          *self,
   priv->handler_data = user_data;
   priv->handler_destroy = destroy;
   g_mutex_unlock (&priv->handler_mutex);
+
+  if (old_destroy != NULL)
+    old_destroy (old_data);
+}
+
+/**
+ * mimic_feed_set_message_tap:
+ * @self: a #MimicFeed
+ * @func: (nullable): called with every message before it is decoded, on
+ *   the thread that ingests it; %NULL removes the tap
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data when the tap is replaced
+ *
+ * Lets a recorder see the raw messages of any feed.
+ */
+void
+mimic_feed_set_message_tap (MimicFeed            *self,
+                            MimicFeedMessageFunc  func,
+                            gpointer              user_data,
+                            GDestroyNotify        destroy)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  GDestroyNotify old_destroy;
+  gpointer old_data;
+
+  g_return_if_fail (MIMIC_IS_FEED (self));
+
+  /* Holding the lock waits out a tap call in progress. */
+  g_mutex_lock (&priv->tap_mutex);
+  old_destroy = priv->tap_destroy;
+  old_data = priv->tap_data;
+  priv->tap_data = user_data;
+  priv->tap_destroy = destroy;
+  g_atomic_pointer_set (&priv->tap, func);
+  g_mutex_unlock (&priv->tap_mutex);
 
   if (old_destroy != NULL)
     old_destroy (old_data);
@@ -816,6 +861,29 @@ count_refused_at_door (MimicFeed      *self,
   g_mutex_unlock (&priv->health_mutex);
 }
 
+/**
+ * mimic_feed_count_rejection:
+ * @self: a #MimicFeed
+ * @rejection: why the message was refused
+ * @length: its size in bytes
+ * @received_us: when it was received, wall clock
+ *
+ * For subclasses that refuse a message before it reaches the decoder
+ * (a malformed WebSocket envelope, a frame over the size cap), so it is
+ * counted in the health like every other refusal.
+ */
+void
+mimic_feed_count_rejection (MimicFeed      *self,
+                            MimicRejection  rejection,
+                            gsize           length,
+                            gint64          received_us)
+{
+  g_return_if_fail (MIMIC_IS_FEED (self));
+  g_return_if_fail (rejection < MIMIC_N_REJECTIONS);
+
+  count_refused_at_door (self, rejection, length, received_us);
+}
+
 void
 mimic_feed_ingest_message (MimicFeed    *self,
                            const char   *topic,
@@ -830,6 +898,16 @@ mimic_feed_ingest_message (MimicFeed    *self,
   g_return_if_fail (MIMIC_IS_FEED (self));
   g_return_if_fail (topic != NULL);
   g_return_if_fail (payload != NULL || length == 0);
+
+  /* The tap sees every message exactly as received, refused or not, so a
+   * recording replays into the same rejections. */
+  if (g_atomic_pointer_get (&priv->tap) != NULL)
+    {
+      g_mutex_lock (&priv->tap_mutex);
+      if (priv->tap != NULL)
+        priv->tap (self, topic, payload, length, received_us, priv->tap_data);
+      g_mutex_unlock (&priv->tap_mutex);
+    }
 
   /* The size cap is checked here, before the copy, so an oversized
    * payload costs nothing but its count. Reading the cap without the

@@ -146,6 +146,18 @@ typedef void (*MimicFeedDecoderFunc) (MimicTelemetryDecoder *decoder,
 void            mimic_feed_configure_decoder    (MimicFeed            *self,
                                                  MimicFeedDecoderFunc  func,
                                                  gpointer              user_data);
+/* Sees every message as received, before the size cap and decoding, on
+ * the thread that ingests it (for recording). Keep it short. */
+typedef void (*MimicFeedMessageFunc) (MimicFeed    *feed,
+                                      const char   *topic,
+                                      const guint8 *payload,
+                                      gsize         length,
+                                      gint64        received_us,
+                                      gpointer      user_data);
+void            mimic_feed_set_message_tap      (MimicFeed            *self,
+                                                 MimicFeedMessageFunc  func,
+                                                 gpointer              user_data,
+                                                 GDestroyNotify        destroy);
 void            mimic_feed_set_max_payload      (MimicFeed           *self,
                                                  gsize                max_bytes);
 gsize           mimic_feed_get_max_payload      (MimicFeed           *self);
@@ -161,6 +173,11 @@ MimicFeed      *mimic_feed_new_for_url          (const char          *url,
 void            mimic_feed_ingest_message       (MimicFeed           *self,
                                                  const char          *topic,
                                                  const guint8        *payload,
+                                                 gsize                length,
+                                                 gint64               received_us);
+/* Refusals a subclass makes itself, counted in the health. */
+void            mimic_feed_count_rejection      (MimicFeed           *self,
+                                                 MimicRejection       rejection,
                                                  gsize                length,
                                                  gint64               received_us);
 void            mimic_feed_set_state            (MimicFeed           *self,
