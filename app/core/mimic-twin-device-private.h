@@ -1,0 +1,44 @@
+/* mimic-twin-device-private.h — what the twin store uses to update a device
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "mimic-twin-device.h"
+
+G_BEGIN_DECLS
+
+MimicTwinDevice *mimic_twin_device_new                 (const char                 *device_id,
+                                                        guint                       history_capacity);
+
+/* Between begin and end the device collects what changed; end emits one
+ * "sensors-changed" and one "parameters-changed" at most, and the property
+ * notifications, and returns whether anything changed at all. */
+void             mimic_twin_device_begin_changes       (MimicTwinDevice            *self);
+gboolean         mimic_twin_device_end_changes         (MimicTwinDevice            *self);
+
+void             mimic_twin_device_apply_sample        (MimicTwinDevice            *self,
+                                                        const MimicSample          *sample,
+                                                        gint64                      received_us);
+void             mimic_twin_device_apply_presence      (MimicTwinDevice            *self,
+                                                        const MimicPresenceUpdate  *update,
+                                                        gint64                      received_us);
+void             mimic_twin_device_apply_birth         (MimicTwinDevice            *self,
+                                                        const MimicBirth           *birth,
+                                                        gint64                      received_us);
+void             mimic_twin_device_apply_parameter     (MimicTwinDevice            *self,
+                                                        const MimicParameterUpdate *update,
+                                                        gint64                      received_us);
+void             mimic_twin_device_apply_sequence_gap  (MimicTwinDevice            *self,
+                                                        const MimicSequenceGap     *gap);
+void             mimic_twin_device_mark_stale          (MimicTwinDevice            *self,
+                                                        gint64                      received_before_us);
+MimicHistory    *mimic_twin_device_ensure_history      (MimicTwinDevice            *self,
+                                                        const char                 *sensor_id,
+                                                        gboolean                   *created);
+void             mimic_twin_device_restore_reading     (MimicTwinDevice            *self,
+                                                        const char                 *sensor_id,
+                                                        gint64                      timestamp_us,
+                                                        double                      value);
+
+G_END_DECLS
