@@ -1,6 +1,6 @@
 /* mimic-battery-model.c
  *
- * A rack of 16 LFP modules in series. Electrically a Thevenin equivalent
+ * A rack of 16 LFP modules of 15 cells, all in series. Electrically a Thevenin equivalent
  * circuit: open-circuit voltage from a table over state of charge, a series
  * resistance and one RC pair. Thermally one node per module, heated by its
  * share of the I²R losses, cooled by a liquid plate (effectiveness-NTU with
@@ -89,12 +89,12 @@ enum
 };
 
 static const MimicModelParameterInfo parameters[N_PARAMS] = {
-  { "cells_in_series", "", 256, 1, 2000, FALSE },
+  { "cells_in_series", "", 240, 1, 2000, FALSE },
   { "capacity", "Ah", 280, 1, 100000, TRUE },
   { "r0", "Ω", 0.07, 1e-5, 100, TRUE },
   { "r1", "Ω", 0.03, 1e-6, 100, FALSE },
   { "tau1", "s", 60, 0.1, 1e5, FALSE },
-  { "max_current", "A", 400, 1, 100000, FALSE },
+  { "max_current", "A", 350, 1, 100000, FALSE },
   { "soc_min", "%", 5, 0, 50, FALSE },
   { "soc_max", "%", 95, 50, 100, FALSE },
   { "module_heat_capacity", "J/K", 95000, 1, 1e9, FALSE },
@@ -128,7 +128,7 @@ enum
 #define MODULE_COOLING(nn) { "module_" #nn "_cooling", "", 1.0, 0.0, 1.0, NULL }
 
 static const MimicModelInputInfo inputs[N_INPUTS] = {
-  { "ambient_temp", "°C", 25, -10, 45, NULL },
+  { "ambient_temp", "°C", 20, -10, 45, NULL },
   { "power_setpoint", "kW", 0, -250, 250, "power" },
   { "coolant_flow", "l/min", 60, 0, 120, NULL },
   { "cycles_per_day", "", 0, 0, 4, NULL },

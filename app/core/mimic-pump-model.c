@@ -79,40 +79,42 @@ enum
   PARAM_WEAR_DOUBLING,
   PARAM_WEAR_LIMIT,
   PARAM_WEAR,
+  PARAM_SERVICE_DUE,
   N_PARAMS
 };
 
 static const MimicModelParameterInfo parameters[N_PARAMS] = {
-  { "rated_power", "kW", 18.5, 0.1, 10000, FALSE },
+  { "rated_power", "kW", 45, 0.1, 10000, FALSE },
   { "rated_speed", "rpm", 1480, 100, 10000, FALSE },
   { "supply_voltage", "V", 400, 50, 20000, FALSE },
-  { "rated_efficiency", "", 0.93, 0.5, 0.999, FALSE },
+  { "rated_efficiency", "", 0.945, 0.5, 0.999, FALSE },
   { "rated_power_factor", "", 0.86, 0.3, 1.0, FALSE },
   { "iron_loss_fraction", "", 0.35, 0.0, 1.0, FALSE },
-  { "shutoff_head", "m", 45, 1, 2000, FALSE },
-  { "pump_curve_coefficient", "m/(m³/h)²", 0.001, 1e-9, 10, FALSE },
-  { "static_head", "m", 10, 0, 2000, FALSE },
-  { "valve_open_resistance", "m/(m³/h)²", 0.0015, 1e-9, 10, FALSE },
-  { "bep_flow", "m³/h", 110, 0.1, 100000, FALSE },
-  { "pump_efficiency_max", "", 0.78, 0.1, 0.95, FALSE },
-  { "suction_pressure", "bar", 1.2, -1, 100, FALSE },
-  { "suction_loss_coefficient", "bar/(m³/h)²", 1e-5, 0, 1, FALSE },
+  { "shutoff_head", "m", 75, 1, 2000, FALSE },
+  { "pump_curve_coefficient", "m/(m³/h)²", 5.86e-4, 1e-9, 10, FALSE },
+  { "static_head", "m", 20, 0, 2000, FALSE },
+  { "valve_open_resistance", "m/(m³/h)²", 1.0e-3, 1e-9, 10, FALSE },
+  { "bep_flow", "m³/h", 170, 0.1, 100000, FALSE },
+  { "pump_efficiency_max", "", 0.82, 0.1, 0.95, FALSE },
+  { "suction_pressure", "bar", 1.5, -1, 100, FALSE },
+  { "suction_loss_coefficient", "bar/(m³/h)²", 4e-6, 0, 1, FALSE },
   { "fluid_density", "kg/m³", 998, 500, 2000, FALSE },
-  { "bearing_friction", "kW", 0.15, 0, 100, FALSE },
-  { "winding_heat_capacity", "J/K", 6000, 1, 1e8, FALSE },
-  { "housing_heat_capacity", "J/K", 60000, 1, 1e9, FALSE },
-  { "r_winding_housing", "K/W", 0.02, 1e-6, 10, FALSE },
-  { "r_housing_ambient", "K/W", 0.035, 1e-6, 10, TRUE },
+  { "bearing_friction", "kW", 0.3, 0, 100, FALSE },
+  { "winding_heat_capacity", "J/K", 12000, 1, 1e8, FALSE },
+  { "housing_heat_capacity", "J/K", 150000, 1, 1e9, FALSE },
+  { "r_winding_housing", "K/W", 0.010, 1e-6, 10, FALSE },
+  { "r_housing_ambient", "K/W", 0.0205, 1e-6, 10, TRUE },
   { "bearing_de_rise", "K", 15, 0, 200, FALSE },
   { "bearing_nde_rise", "K", 10, 0, 200, FALSE },
   { "bearing_wear_gain", "", 1.5, 0, 20, FALSE },
   { "vibration_base", "mm/s", 1.8, 0, 100, FALSE },
   { "vibration_wear_gain", "mm/s", 6.0, 0, 100, FALSE },
-  { "wear_rate", "1/d", 0.01, 0, 10, FALSE },
+  { "wear_rate", "1/d", 0.02, 0, 10, FALSE },
   { "wear_reference_temp", "°C", 70, -50, 300, FALSE },
   { "wear_doubling", "K", 10, 1, 100, FALSE },
   { "wear_limit", "", 1.0, 0.01, 10, FALSE },
   { "wear", "", 0.1, 0, 10, TRUE },
+  { "service_due", "d", 30, 0, 3650, FALSE },
 };
 
 enum
@@ -126,14 +128,15 @@ enum
   N_INPUTS
 };
 
-/* A stopped motor has speed 0, so the speed range starts there; a
- * maintenance delay past any horizon means none is scheduled. */
+/* A stopped motor has speed 0, so the speed range starts there. The
+ * maintenance delay postpones the next bearing service, which is due
+ * service_due days from now. */
 static const MimicModelInputInfo inputs[N_INPUTS] = {
-  { "ambient_temp", "°C", 25, -10, 50, "ambient_temp" },
+  { "ambient_temp", "°C", 20, -10, 50, "ambient_temp" },
   { "speed_setpoint", "rpm", 1480, 0, 1800, "speed" },
-  { "valve_setpoint", "%", 100, 0, 100, "valve_position" },
-  { "maintenance_delay", "d", 3650, 0, 3650, NULL },
-  { "electricity_price", "EUR/kWh", 0.15, 0.0, 10.0, NULL },
+  { "valve_setpoint", "%", 80, 0, 100, "valve_position" },
+  { "maintenance_delay", "d", 0, 0, 3650, NULL },
+  { "electricity_price", "EUR/kWh", 0.20, 0.0, 10.0, NULL },
   { "wear_rate_factor", "", 1.0, 0.0, 1000.0, NULL },
 };
 
@@ -380,7 +383,7 @@ mimic_pump_model_schedule_events (MimicModel   *model,
                                   double        horizon_s,
                                   GArray       *events)
 {
-  double when = in[INPUT_MAINTENANCE_DELAY] * SECONDS_PER_DAY;
+  double when = (p[PARAM_SERVICE_DUE] + in[INPUT_MAINTENANCE_DELAY]) * SECONDS_PER_DAY;
 
   if (when <= horizon_s)
     {
