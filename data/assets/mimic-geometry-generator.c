@@ -470,8 +470,8 @@ mesh_add_sweep (Mesh        *mesh,
           Frame cap;
 
           cap.origin = frame_point (frame, vec3_scale (radial, sweep_radius));
-          cap.u = frame_direction (frame, radial);
-          cap.v = frame_direction (frame, AXIS_Z);
+          cap.u = frame_direction (frame, AXIS_Z);
+          cap.v = frame_direction (frame, radial);
           cap.w = frame_direction (frame, tangent);
           mesh_add_disc (mesh, &cap, 0, tube_radius, segments, end == 1);
         }
