@@ -13,5 +13,6 @@
 G_BEGIN_DECLS
 
 int mimic_cli_version (int argc, char **argv);
+int mimic_cli_validate (int argc, char **argv);
 
 G_END_DECLS

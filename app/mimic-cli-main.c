@@ -20,6 +20,7 @@ typedef struct
 
 static const MimicCliCommand commands[] = {
   { "version", N_("Print the version"), mimic_cli_version },
+  { "validate", N_("Check asset descriptions and print every problem"), mimic_cli_validate },
 };
 
 int

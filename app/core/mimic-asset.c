@@ -711,7 +711,7 @@ read_small_file (const char  *path,
   if (g_stat (path, &info) == 0 && (guint64) info.st_size > limit)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                   _("file is larger than %" G_GSIZE_FORMAT " bytes"), limit);
+                   _("file is larger than %u MiB"), (guint) (limit / (1024 * 1024)));
       return FALSE;
     }
 
@@ -2097,7 +2097,8 @@ load (const char  *data,
 
   if (length > MAX_DESCRIPTION_BYTES)
     report (&loader, MIMIC_ASSET_ERROR_IO, "$",
-            _("the description is larger than %d bytes"), MAX_DESCRIPTION_BYTES);
+            _("the description is larger than %u MiB"),
+            (guint) (MAX_DESCRIPTION_BYTES / (1024 * 1024)));
   else if (!g_utf8_validate_len (data, length, NULL))
     report (&loader, MIMIC_ASSET_ERROR_SYNTAX, "$", _("the description is not UTF-8 text"));
   else if (scan_json_text (&loader, data, length, scan_problems))
@@ -2110,8 +2111,17 @@ load (const char  *data,
         report_type (&loader, "$", _("an object"), root);
       else
         {
+          gboolean wrapped = FALSE;
+
+          /* An integer that json-glib wrapped would only cause confusing
+           * follow-up errors about the wrong number. */
+          for (guint i = 0; i < scan_problems->len; i++)
+            wrapped |= ((MimicAssetProblem *) g_ptr_array_index (scan_problems, i))->code ==
+                       MIMIC_ASSET_ERROR_NON_FINITE;
+
           g_ptr_array_extend_and_steal (problems, g_steal_pointer (&scan_problems));
-          parse_description (&loader, json_node_get_object (root));
+          if (!wrapped)
+            parse_description (&loader, json_node_get_object (root));
         }
     }
 
