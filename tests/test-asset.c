@@ -994,6 +994,181 @@ test_asset_registry_load_async (void)
   g_assert_finalize_object (g_steal_pointer (&registry));
 }
 
+/* The two sample assets keep the contract the models, the generator of
+ * their geometry and the feeds build against. */
+static void
+check_sample_sensor (MimicAsset *asset,
+                     const char *id,
+                     const char *unit,
+                     const char *node_path,
+                     const char *svg_id)
+{
+  const MimicAssetSensor *sensor = mimic_asset_get_sensor (asset, id);
+
+  if (sensor == NULL)
+    g_error ("%s has no sensor %s", mimic_asset_get_id (asset), id);
+  g_assert_cmpstr (sensor->unit, ==, unit);
+  g_assert_cmpstr (sensor->node_path, ==, node_path);
+  g_assert_cmpstr (sensor->svg_id, ==, svg_id);
+  g_assert_true (sensor->has_normal);
+  g_assert_cmpfloat (sensor->minimum, <=, sensor->normal_low);
+  g_assert_cmpfloat (sensor->normal_high, <=, sensor->maximum);
+}
+
+static void
+check_sample_parameter (MimicAsset *asset,
+                        const char *id,
+                        const char *unit,
+                        double      minimum,
+                        double      maximum,
+                        double      step,
+                        gboolean    writable)
+{
+  const MimicAssetParameter *parameter = mimic_asset_get_parameter (asset, id);
+
+  if (parameter == NULL)
+    g_error ("%s has no parameter %s", mimic_asset_get_id (asset), id);
+  g_assert_cmpstr (parameter->unit, ==, unit);
+  g_assert_true (parameter->has_whatif);
+  g_assert_cmpfloat_with_epsilon (parameter->whatif_minimum, minimum, 1e-9);
+  g_assert_cmpfloat_with_epsilon (parameter->whatif_maximum, maximum, 1e-9);
+  g_assert_cmpfloat_with_epsilon (parameter->whatif_step, step, 1e-9);
+  g_assert_cmpint (parameter->writable, ==, writable);
+}
+
+static void
+check_sample_command (MimicAsset *asset,
+                      const char *id,
+                      const char *argument_name,
+                      const char *unit,
+                      double      minimum,
+                      double      maximum,
+                      gboolean    select_before_operate)
+{
+  const MimicAssetCommand *command = mimic_asset_get_command (asset, id);
+
+  if (command == NULL)
+    g_error ("%s has no command %s", mimic_asset_get_id (asset), id);
+  g_assert_cmpfloat (command->timeout_s, ==, 10);
+  g_assert_cmpint (command->select_before_operate, ==, select_before_operate);
+  if (argument_name == NULL)
+    {
+      g_assert_cmpuint (command->arguments->len, ==, 0);
+    }
+  else
+    {
+      const MimicAssetArgument *argument = mimic_asset_command_get_argument (command, argument_name);
+
+      g_assert_nonnull (argument);
+      g_assert_true (argument->required);
+      g_assert_cmpstr (argument->unit, ==, unit);
+      g_assert_cmpfloat (argument->minimum, ==, minimum);
+      g_assert_cmpfloat (argument->maximum, ==, maximum);
+    }
+}
+
+static void
+test_asset_samples (void)
+{
+  g_autoptr(MimicAssetRegistry) registry = mimic_asset_registry_new ();
+  g_autoptr(GError) error = NULL;
+  GPtrArray *problems;
+  MimicAsset *pump, *rack;
+  const MimicAssetSensor *sensor;
+
+  g_assert_true (mimic_asset_registry_load_directory (registry, NULL, &error));
+  g_assert_no_error (error);
+  problems = mimic_asset_registry_get_problems (registry);
+  for (guint i = 0; i < problems->len; i++)
+    {
+      g_autofree char *line = mimic_asset_problem_to_string (g_ptr_array_index (problems, i));
+
+      g_test_message ("%s", line);
+    }
+  g_assert_cmpuint (problems->len, ==, 0);
+
+  pump = mimic_asset_registry_lookup (registry, "pump-skid");
+  g_assert_nonnull (pump);
+  g_assert_cmpstr (mimic_asset_get_title (pump), ==, "Centrifugal pump skid");
+  g_assert_cmpstr (mimic_asset_get_model_name (pump), ==, "pump-skid");
+  g_assert_true (g_file_test (mimic_asset_get_geometry_path (pump), G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (mimic_asset_get_schematic_path (pump), G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (mimic_asset_get_sensors (pump)->len, ==, 12);
+  check_sample_sensor (pump, "motor_current", "A", "skid/motor/housing", "motor");
+  check_sample_sensor (pump, "power", "kW", "skid/motor/terminal_box", "motor-terminal");
+  check_sample_sensor (pump, "winding_temp", "°C", "skid/motor/winding", "motor-winding");
+  check_sample_sensor (pump, "bearing_de_temp", "°C", "skid/bearing_de", "bearing-de");
+  check_sample_sensor (pump, "bearing_nde_temp", "°C", "skid/bearing_nde", "bearing-nde");
+  check_sample_sensor (pump, "vibration", "mm/s", "skid/pump/casing", "pump-casing");
+  check_sample_sensor (pump, "speed", "rpm", "skid/coupling", "coupling");
+  check_sample_sensor (pump, "flow", "m³/h", "skid/flow_meter", "flow-meter");
+  check_sample_sensor (pump, "suction_pressure", "bar", "skid/suction_pipe", "suction-pipe");
+  check_sample_sensor (pump, "discharge_pressure", "bar", "skid/discharge_pipe", "discharge-pipe");
+  check_sample_sensor (pump, "valve_position", "%", "skid/valve", "valve");
+  check_sample_sensor (pump, "ambient_temp", "°C", "skid/base", "ambient");
+  /* Class F insulation and ISO 10816-3 limits. */
+  sensor = mimic_asset_get_sensor (pump, "winding_temp");
+  g_assert_cmpfloat (sensor->alarms.limits[MIMIC_ALARM_LIMIT_HI].value, ==, 130);
+  g_assert_cmpfloat (sensor->alarms.limits[MIMIC_ALARM_LIMIT_HIHI].value, ==, 155);
+  sensor = mimic_asset_get_sensor (pump, "vibration");
+  g_assert_cmpfloat (sensor->alarms.limits[MIMIC_ALARM_LIMIT_HI].value, ==, 4.5);
+  g_assert_cmpfloat (sensor->alarms.limits[MIMIC_ALARM_LIMIT_HIHI].value, ==, 7.1);
+
+  g_assert_cmpuint (mimic_asset_get_parameters (pump)->len, ==, 5);
+  check_sample_parameter (pump, "ambient_temp", "°C", -10, 50, 1, FALSE);
+  check_sample_parameter (pump, "speed_setpoint", "rpm", 600, 1800, 10, TRUE);
+  check_sample_parameter (pump, "valve_setpoint", "%", 10, 100, 1, TRUE);
+  check_sample_parameter (pump, "maintenance_delay", "d", 0, 60, 1, FALSE);
+  check_sample_parameter (pump, "electricity_price", "EUR/kWh", 0.05, 0.60, 0.01, FALSE);
+
+  g_assert_cmpuint (mimic_asset_get_commands (pump)->len, ==, 5);
+  check_sample_command (pump, "start", NULL, NULL, 0, 0, FALSE);
+  check_sample_command (pump, "stop", NULL, NULL, 0, 0, FALSE);
+  check_sample_command (pump, "set_speed", "speed", "rpm", 0, 1800, FALSE);
+  check_sample_command (pump, "set_valve", "position", "%", 0, 100, FALSE);
+  check_sample_command (pump, "maintenance_done", NULL, NULL, 0, 0, TRUE);
+
+  rack = mimic_asset_registry_lookup (registry, "battery-rack");
+  g_assert_nonnull (rack);
+  g_assert_cmpstr (mimic_asset_get_model_name (rack), ==, "battery-rack");
+  g_assert_cmpuint (mimic_asset_get_sensors (rack)->len, ==, 23);
+  for (guint n = 1; n <= 16; n++)
+    {
+      g_autofree char *id = g_strdup_printf ("module_%02u_temp", n);
+      g_autofree char *node = g_strdup_printf ("rack/module_%02u", n);
+      g_autofree char *svg = g_strdup_printf ("module-%02u", n);
+
+      check_sample_sensor (rack, id, "°C", node, svg);
+      sensor = mimic_asset_get_sensor (rack, id);
+      g_assert_cmpfloat (sensor->alarms.limits[MIMIC_ALARM_LIMIT_HI].value, ==, 45);
+      g_assert_cmpfloat (sensor->alarms.limits[MIMIC_ALARM_LIMIT_HIHI].value, ==, 55);
+    }
+  check_sample_sensor (rack, "rack_voltage", "V", "rack/bms", "rack-voltage");
+  check_sample_sensor (rack, "rack_current", "A", "rack/busbar", "busbar");
+  check_sample_sensor (rack, "power", "kW", "rack/busbar", "power");
+  check_sample_sensor (rack, "soc", "%", "rack/bms", "soc");
+  check_sample_sensor (rack, "soh", "%", "rack/bms", "soh");
+  check_sample_sensor (rack, "coolant_inlet_temp", "°C", "rack/coolant_inlet", "coolant-inlet");
+  check_sample_sensor (rack, "coolant_outlet_temp", "°C", "rack/coolant_outlet", "coolant-outlet");
+  sensor = mimic_asset_get_sensor (rack, "soc");
+  g_assert_cmpfloat (sensor->alarms.limits[MIMIC_ALARM_LIMIT_LO].value, ==, 10);
+  g_assert_cmpfloat (sensor->alarms.limits[MIMIC_ALARM_LIMIT_LOLO].value, ==, 5);
+
+  g_assert_cmpuint (mimic_asset_get_parameters (rack)->len, ==, 4);
+  check_sample_parameter (rack, "ambient_temp", "°C", -10, 45, 1, FALSE);
+  check_sample_parameter (rack, "power_setpoint", "kW", -250, 250, 5, TRUE);
+  check_sample_parameter (rack, "coolant_flow", "l/min", 0, 120, 1, TRUE);
+  check_sample_parameter (rack, "cycles_per_day", "1/d", 0, 4, 0.25, FALSE);
+
+  g_assert_cmpuint (mimic_asset_get_commands (rack)->len, ==, 4);
+  check_sample_command (rack, "set_power", "power", "kW", -250, 250, FALSE);
+  check_sample_command (rack, "set_coolant_flow", "flow", "l/min", 0, 120, FALSE);
+  check_sample_command (rack, "open_contactor", NULL, NULL, 0, 0, TRUE);
+  check_sample_command (rack, "close_contactor", NULL, NULL, 0, 0, TRUE);
+
+  g_assert_finalize_object (g_steal_pointer (&registry));
+}
+
 /* mimic-cli validate --------------------------------------------------- */
 
 static int
@@ -1120,6 +1295,7 @@ main (int   argc,
   g_test_add_func ("/mimic/asset/error/unreadable-file", test_asset_error_unreadable_file);
   g_test_add_func ("/mimic/asset/registry/load", test_asset_registry_load);
   g_test_add_func ("/mimic/asset/registry/load-async", test_asset_registry_load_async);
+  g_test_add_func ("/mimic/asset/samples", test_asset_samples);
   g_test_add_func ("/mimic/asset/cli/validate", test_asset_cli_validate);
 
   return g_test_run ();
