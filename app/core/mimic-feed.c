@@ -17,6 +17,7 @@
 
 #include "mimic-feed.h"
 #include "mimic-mqtt-feed.h"
+#include "mimic-websocket-feed.h"
 
 typedef enum
 {
@@ -49,6 +50,7 @@ typedef struct
   char                  *root;
 
   GMainContext          *owner_context;
+  GThread               *owner_thread;
 
   /* Guards the decoder against configuration from other threads. */
   GMutex                 decoder_mutex;
@@ -544,6 +546,7 @@ mimic_feed_init (MimicFeed *self)
   g_mutex_init (&priv->health_mutex);
   priv->queue = g_async_queue_new ();
   priv->owner_context = g_main_context_ref_thread_default ();
+  priv->owner_thread = g_thread_self ();
   priv->health.state = MIMIC_FEED_STATE_DISCONNECTED;
 }
 
@@ -943,19 +946,23 @@ mimic_feed_ingest_message (MimicFeed    *self,
 
 typedef struct
 {
-  MimicFeed *feed;
-  gint64     gap_us;
+  GWeakRef feed;
+  gint64   gap_us;
 } StateNotify;
 
 static gboolean
 notify_state_in_owner_context (gpointer data)
 {
   StateNotify *notify = data;
+  g_autoptr(MimicFeed) feed = g_weak_ref_get (&notify->feed);
 
-  g_object_notify_by_pspec (G_OBJECT (notify->feed), properties[PROP_STATE]);
-  g_object_notify_by_pspec (G_OBJECT (notify->feed), properties[PROP_LAST_ERROR]);
+  if (feed == NULL)
+    return G_SOURCE_REMOVE;
+
+  g_object_notify_by_pspec (G_OBJECT (feed), properties[PROP_STATE]);
+  g_object_notify_by_pspec (G_OBJECT (feed), properties[PROP_LAST_ERROR]);
   if (notify->gap_us > 0)
-    g_signal_emit (notify->feed, signals[SIGNAL_GAP], 0, notify->gap_us);
+    g_signal_emit (feed, signals[SIGNAL_GAP], 0, notify->gap_us);
 
   return G_SOURCE_REMOVE;
 }
@@ -965,7 +972,7 @@ state_notify_free (gpointer data)
 {
   StateNotify *notify = data;
 
-  g_object_unref (notify->feed);
+  g_weak_ref_clear (&notify->feed);
   g_free (notify);
 }
 
@@ -1009,10 +1016,26 @@ mimic_feed_set_state (MimicFeed      *self,
     g_debug ("%s: %s (%s)", priv->id, mimic_feed_state_to_string (state), error_message);
 
   notify = g_new0 (StateNotify, 1);
-  notify->feed = g_object_ref (self);
+  g_weak_ref_init (&notify->feed, self);
   notify->gap_us = gap_us;
-  g_main_context_invoke_full (priv->owner_context, G_PRIORITY_DEFAULT,
-                              notify_state_in_owner_context, notify, state_notify_free);
+
+  if (g_thread_self () == priv->owner_thread)
+    {
+      notify_state_in_owner_context (notify);
+      state_notify_free (notify);
+    }
+  else
+    {
+      /* Not g_main_context_invoke(): from a thread without a context of
+       * its own it would run the handlers right there. The weak
+       * reference lets the feed go while the notification waits. */
+      g_autoptr(GSource) source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, notify_state_in_owner_context, notify, state_notify_free);
+      g_source_set_static_name (source, "[mimic] feed state");
+      g_source_attach (source, priv->owner_context);
+    }
 }
 
 MimicFeed *
@@ -1036,6 +1059,16 @@ mimic_feed_new_for_url (const char  *url,
   scheme = g_uri_get_scheme (uri);
   if (g_ascii_strcasecmp (scheme, "mqtt") == 0 || g_ascii_strcasecmp (scheme, "mqtts") == 0)
     return MIMIC_FEED (mimic_mqtt_feed_new_for_uri (uri, error));
+
+  if (g_ascii_strcasecmp (scheme, "ws") == 0 || g_ascii_strcasecmp (scheme, "wss") == 0)
+    {
+      g_autoptr(MimicConnection) connection = mimic_connection_new_for_url (url, error);
+
+      if (connection == NULL)
+        return NULL;
+
+      return MIMIC_FEED (mimic_websocket_feed_new (connection, error));
+    }
 
   g_set_error (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_UNSUPPORTED_SCHEME,
                _("Feeds of the kind “%s” are not supported (%s)"), scheme, url);

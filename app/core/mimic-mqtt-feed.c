@@ -48,6 +48,7 @@ struct _MimicMqttFeed
   /* Owned by the I/O thread while it runs. */
   struct mosquitto *mosq;
   gboolean          session_up;        /* CONNACK accepted */
+  guint             pending_subscriptions;
   gboolean          fatal;             /* stop retrying: refused credentials, TLS */
   gboolean          retry_now;         /* fall back to another protocol version at once */
   char             *fatal_message;
@@ -78,10 +79,44 @@ is_credentials_refusal (int reason_code)
          reason_code == MQTT_RC_NOT_AUTHORIZED;
 }
 
+typedef struct
+{
+  GTask  *task;
+  GError *error;
+} StartOutcome;
+
+static gboolean
+return_start_outcome (gpointer data)
+{
+  StartOutcome *outcome = data;
+
+  if (outcome->error != NULL)
+    g_task_return_error (outcome->task, g_steal_pointer (&outcome->error));
+  else
+    g_task_return_boolean (outcome->task, TRUE);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_outcome_free (gpointer data)
+{
+  StartOutcome *outcome = data;
+
+  g_clear_error (&outcome->error);
+  g_object_unref (outcome->task);
+  g_free (outcome);
+}
+
+/* Returns the start task in its own context. The I/O thread must never
+ * drop the last reference to the task: the task holds the feed, and the
+ * feed's finalizer joins the I/O thread. */
 static void
 complete_start (MimicMqttFeed *self,
                 GError        *error)
 {
+  g_autoptr(GSource) source = NULL;
+  StartOutcome *outcome;
   GTask *task;
 
   g_mutex_lock (&self->mutex);
@@ -94,11 +129,13 @@ complete_start (MimicMqttFeed *self,
       return;
     }
 
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
+  outcome = g_new0 (StartOutcome, 1);
+  outcome->task = task;
+  outcome->error = error;
+  source = g_idle_source_new ();
+  g_source_set_callback (source, return_start_outcome, outcome, start_outcome_free);
+  g_source_set_static_name (source, "[mimic] MQTT feed started");
+  g_source_attach (source, g_task_get_context (task));
 }
 
 static void
@@ -119,13 +156,45 @@ subscribe_all (MimicMqttFeed *self)
   for (guint i = 0; i < bindings->len; i++)
     g_ptr_array_add (topics, g_strdup (g_ptr_array_index (bindings, i)));
 
+  self->pending_subscriptions = 0;
   for (guint i = 0; i < topics->len; i++)
     {
       rc = mosquitto_subscribe (self->mosq, NULL, g_ptr_array_index (topics, i), 1);
-      if (rc != MOSQ_ERR_SUCCESS)
+      if (rc == MOSQ_ERR_SUCCESS)
+        self->pending_subscriptions++;
+      else
         g_warning ("Could not subscribe to %s on %s: %s", (char *) g_ptr_array_index (topics, i),
                    mimic_feed_get_id (feed), mosquitto_strerror (rc));
     }
+}
+
+static void
+report_connected (MimicMqttFeed *self)
+{
+  mimic_feed_set_state (MIMIC_FEED (self), MIMIC_FEED_STATE_CONNECTED, NULL);
+  complete_start (self, NULL);
+}
+
+/* Connected means subscribed: until the broker acknowledged every
+ * subscription, messages published meanwhile might not reach us. */
+static void
+on_subscribe (struct mosquitto         *mosq,
+              void                     *data,
+              int                       mid,
+              int                       qos_count,
+              const int                *granted_qos,
+              const mosquitto_property *properties)
+{
+  MimicMqttFeed *self = data;
+
+  for (int i = 0; i < qos_count; i++)
+    {
+      if (granted_qos[i] >= 0x80)
+        g_warning ("%s refused a subscription (reason %d)", mimic_feed_get_id (MIMIC_FEED (self)), granted_qos[i]);
+    }
+
+  if (self->pending_subscriptions > 0 && --self->pending_subscriptions == 0)
+    report_connected (self);
 }
 
 static void
@@ -143,8 +212,8 @@ on_connect (struct mosquitto         *mosq,
       self->session_up = TRUE;
       mimic_backoff_connected (self->backoff, g_get_monotonic_time ());
       subscribe_all (self);
-      mimic_feed_set_state (MIMIC_FEED (self), MIMIC_FEED_STATE_CONNECTED, NULL);
-      complete_start (self, NULL);
+      if (self->pending_subscriptions == 0)
+        report_connected (self);
       return;
     }
 
@@ -339,6 +408,7 @@ configure_client (MimicMqttFeed  *self,
 
   mosquitto_connect_v5_callback_set (self->mosq, on_connect);
   mosquitto_message_v5_callback_set (self->mosq, on_message);
+  mosquitto_subscribe_v5_callback_set (self->mosq, on_subscribe);
 
   if (self->username != NULL)
     mosquitto_username_pw_set (self->mosq, self->username, self->password);
