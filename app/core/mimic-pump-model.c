@@ -257,6 +257,15 @@ compute_operating_point (const double   *p,
   op->electrical_kw = op->mechanical_kw + op->loss_kw;
 }
 
+/* Wear past three times the end-of-life value changes nothing more that
+ * a sensor could show: the bearing is gone. */
+static double
+effective_wear (const double *p,
+                double        wear)
+{
+  return CLAMP (wear, 0.0, 3.0 * p[PARAM_WEAR_LIMIT]);
+}
+
 static double
 bearing_temp (const double *p,
               const double *in,
@@ -270,7 +279,7 @@ bearing_temp (const double *p,
   /* Half the housing's rise reaches the bearing seat; the bearing's own
    * friction heat grows with speed and with wear. */
   return ambient + 0.5 * (housing_temp - ambient) +
-         rise * s * (1.0 + p[PARAM_BEARING_WEAR_GAIN] * MAX (wear, 0.0));
+         rise * s * (1.0 + p[PARAM_BEARING_WEAR_GAIN] * effective_wear (p, wear));
 }
 
 static void
@@ -294,9 +303,11 @@ mimic_pump_model_derivatives (MimicModel   *model,
 
   t_bearing = bearing_temp (p, in, y[STATE_HOUSING_TEMP], y[STATE_WEAR], op.s, p[PARAM_BEARING_DE_RISE]);
   load = op.mechanical_kw / p[PARAM_RATED_POWER];
-  /* The exponent is capped so a runaway input cannot overflow. */
+  /* Hot bearings wear faster, and worn ones run hotter: a runaway. The
+   * acceleration is capped at 64 times, since past that the bearing has
+   * seized in reality and the numbers would only overflow. */
   dydt[STATE_WEAR] = p[PARAM_WEAR_RATE] / SECONDS_PER_DAY * in[INPUT_WEAR_RATE_FACTOR] * load *
-                     exp2 (MIN ((t_bearing - p[PARAM_WEAR_REF_TEMP]) / p[PARAM_WEAR_DOUBLING], 30.0));
+                     exp2 (MIN ((t_bearing - p[PARAM_WEAR_REF_TEMP]) / p[PARAM_WEAR_DOUBLING], 6.0));
 
   dydt[STATE_ENERGY] = op.electrical_kw / 3600.0;
   dydt[STATE_COST] = op.electrical_kw / 3600.0 * in[INPUT_ELECTRICITY_PRICE];
@@ -332,7 +343,7 @@ mimic_pump_model_compute_outputs (MimicModel   *model,
   /* Imbalance forces grow with the square of speed; a worn bearing adds
    * vibration roughly in proportion to speed. */
   out[OUT_VIBRATION] = p[PARAM_VIBRATION_BASE] * op.s * op.s +
-                       p[PARAM_VIBRATION_WEAR_GAIN] * MAX (y[STATE_WEAR], 0.0) * op.s;
+                       p[PARAM_VIBRATION_WEAR_GAIN] * effective_wear (p, y[STATE_WEAR]) * op.s;
   out[OUT_SPEED] = MAX (in[INPUT_SPEED_SETPOINT], 0.0);
   out[OUT_FLOW] = op.flow;
   suction = p[PARAM_SUCTION_PRESSURE] - p[PARAM_SUCTION_LOSS] * op.flow * op.flow;
