@@ -1169,6 +1169,40 @@ test_asset_samples (void)
   g_assert_finalize_object (g_steal_pointer (&registry));
 }
 
+/* The complete example in docs/asset-format.md must stay loadable. */
+static void
+test_asset_documented_example (void)
+{
+  g_autofree char *doc_path = g_build_filename (g_getenv ("MIMIC_TEST_DATA_DIR"), "..", "..",
+                                                "docs", "asset-format.md", NULL);
+  g_autofree char *name = g_build_filename (g_getenv ("MIMIC_DATA_DIR"), "assets", "pump-skid",
+                                            "documented-example.json", NULL);
+  g_autofree char *doc = NULL;
+  g_autofree char *example = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MimicAsset) asset = NULL;
+  const char *start, *end;
+
+  g_file_get_contents (doc_path, &doc, NULL, &error);
+  g_assert_no_error (error);
+  start = strstr (doc, "## Complete example");
+  g_assert_nonnull (start);
+  start = strstr (start, "```json\n");
+  g_assert_nonnull (start);
+  start += strlen ("```json\n");
+  end = strstr (start, "\n```");
+  g_assert_nonnull (end);
+  example = g_strndup (start, end - start);
+
+  asset = mimic_asset_new_from_data (example, strlen (example), name, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mimic_asset_get_id (asset), ==, "pump-skid");
+  g_assert_cmpuint (mimic_asset_get_sensors (asset)->len, ==, 5);
+  g_assert_cmpuint (mimic_asset_get_parameters (asset)->len, ==, 3);
+  g_assert_cmpuint (mimic_asset_get_commands (asset)->len, ==, 3);
+  g_assert_cmpuint (mimic_asset_get_bindings (asset)->len, ==, 1);
+}
+
 /* mimic-cli validate --------------------------------------------------- */
 
 static int
@@ -1296,6 +1330,7 @@ main (int   argc,
   g_test_add_func ("/mimic/asset/registry/load", test_asset_registry_load);
   g_test_add_func ("/mimic/asset/registry/load-async", test_asset_registry_load_async);
   g_test_add_func ("/mimic/asset/samples", test_asset_samples);
+  g_test_add_func ("/mimic/asset/documented-example", test_asset_documented_example);
   g_test_add_func ("/mimic/asset/cli/validate", test_asset_cli_validate);
 
   return g_test_run ();
