@@ -5,9 +5,12 @@
  * batches the twin store hands over and commits them together, at least
  * once a second and at most five times a second. synchronous=NORMAL: in
  * WAL mode a commit then does not wait for the disk, so a kill -9 of the
- * console loses nothing committed and a power cut may lose the last commits
- * — at most about a second of history, which is the price of not stalling
- * on fsync for data that is a record, not a ledger.
+ * console loses nothing committed (only what arrived in the last 200 ms or
+ * so is not committed yet), while a power cut or OS crash may lose the
+ * commits since the last checkpoint synced the file. The file stays
+ * consistent either way; losing seconds of history is the price of not
+ * stalling on fsync five times a second for data that is a record, not a
+ * ledger.
  *
  * Raw samples are kept for a week by default; per series and minute the
  * writer also keeps a min/max/mean/count row, kept for a year, which is what
