@@ -364,6 +364,90 @@ test_decoder_binding_flat (Fixture       *fixture,
   g_assert_cmpuint (fixture->result.n_values, ==, 1);
 }
 
+static MimicAsset *
+load_asset (const char *env,
+            const char *relative_path)
+{
+  g_autofree char *path = g_build_filename (g_getenv (env), relative_path, NULL);
+  g_autoptr(GError) error = NULL;
+  MimicAsset *asset = mimic_asset_new_from_file (path, &error);
+
+  g_assert_no_error (error);
+  return asset;
+}
+
+/* The sample pump's own binding: a vendor's nested JSON with
+ * milliseconds, scale and offset. */
+static void
+test_decoder_asset_pump_skid (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(MimicAsset) asset = load_asset ("MIMIC_DATA_DIR", "assets/pump-skid/pump-skid.json");
+  const MimicSample *sample;
+  gboolean seen_flow = FALSE, seen_temp = FALSE;
+
+  mimic_telemetry_decoder_add_asset (fixture->decoder, asset);
+
+  g_assert_true (decode (fixture, "acme/plant1/P-101/pumpdata",
+                         "{\"time\":1699999999000,\"hydraulics\":{\"flow_lps\":10,\"p_out_kpa\":350},"
+                         "\"drive\":{\"rpm\":1480,\"amps\":21.5,\"winding_k\":343.15}}"));
+  g_assert_cmpuint (fixture->result.n_values, ==, 5);
+  for (guint i = 0; i < mimic_update_batch_get_n_samples (fixture->batch); i++)
+    {
+      sample = mimic_update_batch_get_sample (fixture->batch, i);
+      g_assert_cmpstr (sample->device_id, ==, "P-101");
+      g_assert_cmpint (sample->timestamp_us, ==, G_GINT64_CONSTANT (1699999999000000));
+      if (g_str_equal (sample->sensor_id, "flow"))
+        {
+          g_assert_cmpfloat_with_epsilon (sample->value, 36, 1e-9);
+          seen_flow = TRUE;
+        }
+      if (g_str_equal (sample->sensor_id, "winding_temp"))
+        {
+          g_assert_cmpfloat_with_epsilon (sample->value, 70, 1e-9);
+          seen_temp = TRUE;
+        }
+    }
+  g_assert_true (seen_flow && seen_temp);
+
+  /* The device is now known as a pump skid: Mimic's own telemetry for it
+   * is checked against the asset's sensors. */
+  g_assert_true (decode (fixture, "plant/P-101/telemetry", "{\"values\":{\"flow\":12,\"bogus\":1}}"));
+  g_assert_cmpuint (fixture->result.rejections[MIMIC_REJECTION_UNKNOWN_SENSOR], ==, 1);
+}
+
+/* A second shape: device id from a topic level or from the payload,
+ * ISO 8601 timestamps, escaped pointers. */
+static void
+test_decoder_asset_mini_fan (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(MimicAsset) asset = load_asset ("MIMIC_TEST_DATA_DIR", "assets/mini-fan/mini-fan.json");
+  const MimicSample *sample;
+
+  mimic_telemetry_decoder_add_asset (fixture->decoder, asset);
+
+  g_assert_true (decode (fixture, "vendor/fan-3/fan/live",
+                         "{\"meta\":{\"time\":\"2023-11-14T22:13:10Z\"},\"rpm\":900,\"temps\":{\"motor/winding\":650}}"));
+  g_assert_cmpuint (fixture->result.n_values, ==, 2);
+  sample = mimic_update_batch_get_sample (fixture->batch, 0);
+  g_assert_cmpstr (sample->device_id, ==, "fan-3");
+  g_assert_cmpint (sample->timestamp_us, ==, G_GINT64_CONSTANT (1699999990000000));
+  sample = mimic_update_batch_get_sample (fixture->batch, 1);
+  g_assert_cmpfloat_with_epsilon (sample->value, 25, 1e-9);
+
+  /* A number where the ISO 8601 string belongs. */
+  g_assert_false (decode (fixture, "vendor/fan-3/fan/live", "{\"meta\":{\"time\":5},\"rpm\":900}"));
+  g_assert_cmpuint (fixture->result.rejections[MIMIC_REJECTION_WRONG_TYPE], ==, 1);
+
+  g_assert_true (decode (fixture, "legacy/fans", "{\"serial\":\"F-77\",\"s\":300}"));
+  sample = mimic_update_batch_get_sample (fixture->batch, 2);
+  g_assert_cmpstr (sample->device_id, ==, "F-77");
+  g_assert_cmpfloat (sample->value, ==, 300);
+  g_assert_false (decode (fixture, "legacy/fans", "{\"serial\":17,\"s\":300}"));
+  g_assert_cmpuint (fixture->result.rejections[MIMIC_REJECTION_UNKNOWN_DEVICE], ==, 1);
+}
+
 /* Arbitrary bytes never crash the decoder and never put a non-finite
  * value into a batch (a cheap stand-in for the fuzz target). */
 static void
@@ -416,6 +500,8 @@ main (int   argc,
   ADD ("topics", test_decoder_topics);
   ADD ("binding/nested", test_decoder_binding_nested);
   ADD ("binding/flat", test_decoder_binding_flat);
+  ADD ("binding/asset-pump-skid", test_decoder_asset_pump_skid);
+  ADD ("binding/asset-mini-fan", test_decoder_asset_mini_fan);
   ADD ("random-bytes", test_decoder_random_bytes);
 
 #undef ADD

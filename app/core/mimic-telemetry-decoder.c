@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "mimic-asset-registry.h"
 #include "mimic-telemetry-decoder.h"
 
 typedef struct
@@ -31,14 +32,18 @@ typedef struct
 
 typedef struct
 {
-  char   *topic_filter;
-  char   *device_id;
-  char   *asset_type;
-  char   *sensor_id;
-  char   *value_pointer;
-  double  scale;
-  double  offset;
-  char   *timestamp_pointer;
+  char               *topic_filter;
+  /* The device id: fixed, or a topic level, or a JSON Pointer. */
+  char               *device_id;
+  int                 device_level;
+  char               *device_pointer;
+  char               *asset_type;
+  char               *sensor_id;
+  char               *value_pointer;
+  double              scale;
+  double              offset;
+  char               *timestamp_pointer;
+  MimicTimestampUnit  timestamp_unit;
 } Binding;
 
 struct _MimicTelemetryDecoder
@@ -86,6 +91,7 @@ binding_free (gpointer data)
 
   g_free (binding->topic_filter);
   g_free (binding->device_id);
+  g_free (binding->device_pointer);
   g_free (binding->asset_type);
   g_free (binding->sensor_id);
   g_free (binding->value_pointer);
@@ -271,13 +277,85 @@ mimic_telemetry_decoder_add_binding (MimicTelemetryDecoder *self,
   binding = g_new0 (Binding, 1);
   binding->topic_filter = g_strdup (topic_filter);
   binding->device_id = g_strdup (device_id);
+  binding->device_level = -1;
+  if (device_id == NULL)
+    {
+      g_auto(GStrv) levels = g_strsplit (topic_filter, "/", -1);
+
+      for (int i = 0; levels[i] != NULL && binding->device_level < 0; i++)
+        if (strcmp (levels[i], "+") == 0)
+          binding->device_level = i;
+    }
   binding->asset_type = g_strdup (asset_type);
   binding->sensor_id = g_strdup (sensor_id);
   binding->value_pointer = g_strdup (value_pointer);
   binding->scale = scale;
   binding->offset = offset;
   binding->timestamp_pointer = g_strdup (timestamp_pointer);
+  binding->timestamp_unit = MIMIC_TIMESTAMP_MILLISECONDS;
   g_ptr_array_add (self->bindings, binding);
+}
+
+void
+mimic_telemetry_decoder_add_asset (MimicTelemetryDecoder *self,
+                                   MimicAsset            *asset)
+{
+  const char *asset_type;
+  GPtrArray *sensors, *bindings;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (MIMIC_IS_ASSET (asset));
+
+  asset_type = mimic_asset_get_id (asset);
+  sensors = mimic_asset_get_sensors (asset);
+  for (guint i = 0; i < sensors->len; i++)
+    {
+      const MimicAssetSensor *sensor = g_ptr_array_index (sensors, i);
+
+      mimic_telemetry_decoder_add_sensor (self, asset_type, sensor->id, sensor->minimum, sensor->maximum);
+    }
+
+  bindings = mimic_asset_get_bindings (asset);
+  for (guint i = 0; i < bindings->len; i++)
+    {
+      const MimicAssetBinding *asset_binding = g_ptr_array_index (bindings, i);
+
+      for (guint j = 0; j < asset_binding->values->len; j++)
+        {
+          const MimicAssetBindingValue *value = g_ptr_array_index (asset_binding->values, j);
+          Binding *binding = g_new0 (Binding, 1);
+
+          binding->topic_filter = g_strdup (asset_binding->topic_filter);
+          binding->device_level = asset_binding->device_level;
+          binding->device_pointer = g_strdup (asset_binding->device_pointer);
+          binding->asset_type = g_strdup (asset_type);
+          binding->sensor_id = g_strdup (value->sensor_id);
+          binding->value_pointer = g_strdup (value->pointer);
+          binding->scale = value->scale;
+          binding->offset = value->offset;
+          binding->timestamp_pointer = g_strdup (asset_binding->timestamp_pointer);
+          binding->timestamp_unit = asset_binding->timestamp_unit;
+          g_ptr_array_add (self->bindings, binding);
+        }
+    }
+}
+
+void
+mimic_telemetry_decoder_add_asset_registry (MimicTelemetryDecoder *self,
+                                            MimicAssetRegistry    *registry)
+{
+  guint n_assets;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (MIMIC_IS_ASSET_REGISTRY (registry));
+
+  n_assets = g_list_model_get_n_items (G_LIST_MODEL (registry));
+  for (guint i = 0; i < n_assets; i++)
+    {
+      g_autoptr(MimicAsset) asset = g_list_model_get_item (G_LIST_MODEL (registry), i);
+
+      mimic_telemetry_decoder_add_asset (self, asset);
+    }
 }
 
 GPtrArray *
@@ -489,9 +567,10 @@ read_number (JsonNode       *node,
 /* Milliseconds since the epoch, or an ISO 8601 string, to microseconds.
  * Returns FALSE with *rejection set when it is neither. */
 static gboolean
-read_timestamp (JsonNode       *node,
-                gint64         *timestamp_us,
-                MimicRejection *rejection)
+read_timestamp (JsonNode           *node,
+                MimicTimestampUnit  unit,
+                gint64             *timestamp_us,
+                MimicRejection     *rejection)
 {
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
     {
@@ -508,19 +587,27 @@ read_timestamp (JsonNode       *node,
     }
   else
     {
-      double ms = read_number (node, rejection);
+      double number = read_number (node, rejection);
+      double us;
 
-      if (isnan (ms))
+      if (isnan (number))
         return FALSE;
 
+      if (unit == MIMIC_TIMESTAMP_ISO8601)
+        {
+          *rejection = MIMIC_REJECTION_WRONG_TYPE;
+          return FALSE;
+        }
+
+      us = unit == MIMIC_TIMESTAMP_SECONDS ? number * 1e6 : number * 1e3;
       /* Beyond ±100000 years a gint64 of microseconds overflows. */
-      if (fabs (ms) > 3.0e15)
+      if (fabs (us) > 3.0e18)
         {
           *rejection = MIMIC_REJECTION_FUTURE_TIMESTAMP;
           return FALSE;
         }
 
-      *timestamp_us = (gint64) (ms * 1000.0);
+      *timestamp_us = (gint64) us;
       return TRUE;
     }
 }
@@ -541,7 +628,7 @@ read_message_timestamp (MimicTelemetryDecoder *self,
       return TRUE;
     }
 
-  if (!read_timestamp (node, timestamp_us, &rejection))
+  if (!read_timestamp (node, MIMIC_TIMESTAMP_MILLISECONDS, timestamp_us, &rejection))
     {
       result->rejections[rejection]++;
       return FALSE;
@@ -907,6 +994,40 @@ resolve_json_pointer (JsonNode   *root,
   return node;
 }
 
+static char *
+binding_device_id (Binding    *binding,
+                   const char *topic,
+                   JsonNode   *root)
+{
+  if (binding->device_id != NULL)
+    return g_strdup (binding->device_id);
+
+  if (binding->device_level >= 0)
+    {
+      const char *level = topic;
+
+      for (int i = 0; i < binding->device_level; i++)
+        {
+          level = strchr (level, '/');
+          if (level == NULL)
+            return NULL;
+          level++;
+        }
+
+      return g_strndup (level, level_end (level, '/') - level);
+    }
+
+  if (binding->device_pointer != NULL)
+    {
+      JsonNode *node = resolve_json_pointer (root, binding->device_pointer);
+
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        return g_strdup (json_node_get_string (node));
+    }
+
+  return NULL;
+}
+
 static gboolean
 decode_bound (MimicTelemetryDecoder *self,
               const char            *topic,
@@ -922,20 +1043,18 @@ decode_bound (MimicTelemetryDecoder *self,
     {
       Binding *binding = g_ptr_array_index (self->bindings, i);
       g_autofree char *device_id = NULL;
-      const char *plus = NULL;
-      gsize plus_length = 0;
       DeviceState *device;
       JsonNode *value_node;
       MimicRejection rejection;
       gint64 timestamp_us = received_us;
       double raw, value;
 
-      if (!match_filter (binding->topic_filter, topic, &plus, &plus_length))
+      if (!match_filter (binding->topic_filter, topic, NULL, NULL))
         continue;
       n_matched++;
 
-      device_id = binding->device_id != NULL ? g_strdup (binding->device_id) : g_strndup (plus, plus_length);
-      if (device_id[0] == '\0')
+      device_id = binding_device_id (binding, topic, root);
+      if (device_id == NULL || device_id[0] == '\0')
         {
           result->rejections[MIMIC_REJECTION_UNKNOWN_DEVICE]++;
           continue;
@@ -967,7 +1086,7 @@ decode_bound (MimicTelemetryDecoder *self,
 
           if (ts_node != NULL)
             {
-              if (!read_timestamp (ts_node, &timestamp_us, &rejection))
+              if (!read_timestamp (ts_node, binding->timestamp_unit, &timestamp_us, &rejection))
                 {
                   result->rejections[rejection]++;
                   continue;

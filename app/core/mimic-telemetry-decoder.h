@@ -11,6 +11,8 @@
 
 #include <glib.h>
 
+#include "mimic-asset.h"
+#include "mimic-asset-registry.h"
 #include "mimic-update-batch.h"
 
 G_BEGIN_DECLS
@@ -93,6 +95,12 @@ void                   mimic_telemetry_decoder_add_binding      (MimicTelemetryD
                                                                  double                 scale,
                                                                  double                 offset,
                                                                  const char            *timestamp_pointer);
+/* The sensors (with their ranges) and the bindings of an asset
+ * description, or of every asset in a registry. */
+void                   mimic_telemetry_decoder_add_asset        (MimicTelemetryDecoder *self,
+                                                                 MimicAsset            *asset);
+void                   mimic_telemetry_decoder_add_asset_registry (MimicTelemetryDecoder *self,
+                                                                 MimicAssetRegistry    *registry);
 /* The distinct topic filters of all bindings, for subscribing. */
 GPtrArray             *mimic_telemetry_decoder_dup_binding_filters (MimicTelemetryDecoder *self);
 
