@@ -25,6 +25,7 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <math.h>
 #include <string.h>
 
@@ -1529,6 +1530,10 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
   gboolean written;
   Model *model;
+
+  /* Only for the messages; numbers are written by json-glib, which does
+   * not depend on the locale. */
+  setlocale (LC_ALL, "");
 
   if (argc != 3)
     {
