@@ -57,7 +57,8 @@ mimic_cli_validate (int    argc,
         {
           for (guint p = 0; p < problems->len; p++)
             {
-              g_autofree char *line = mimic_asset_problem_to_string (g_ptr_array_index (problems, p));
+              MimicAssetProblem *problem = g_ptr_array_index (problems, p);
+              g_autofree char *line = mimic_asset_problem_to_string (problem);
 
               g_print ("%s\n", line);
             }

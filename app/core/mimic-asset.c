@@ -982,7 +982,8 @@ check_references (Loader          *loader,
                 _("element id “%s” is not in %s (did you mean “%s”?)"),
                 ref->value, basename, suggestion);
       else
-        report (loader, code, ref->json_path, _("element id “%s” is not in %s"), ref->value, basename);
+        report (loader, code, ref->json_path, _("element id “%s” is not in %s"),
+                ref->value, basename);
     }
 }
 
@@ -1364,7 +1365,8 @@ parse_property (Loader     *loader,
           g_autofree char *writable_path = child_path (path, "mimic:writable");
 
           report (loader, MIMIC_ASSET_ERROR_INVALID, writable_path,
-                  _("a sensor cannot be written; declare a parameter with “mimic:role”: “parameter”"));
+                  _("a sensor cannot be written; "
+                    "declare a parameter with “mimic:role”: “parameter”"));
         }
 
       sensor = g_new0 (MimicAssetSensor, 1);
@@ -1554,8 +1556,10 @@ parse_argument (Loader            *loader,
       else if (unit != NULL)
         argument->unit = intern (loader, unit);
 
-      argument->has_minimum = read_number (loader, schema, path, "minimum", FALSE, &argument->minimum);
-      argument->has_maximum = read_number (loader, schema, path, "maximum", FALSE, &argument->maximum);
+      argument->has_minimum = read_number (loader, schema, path, "minimum", FALSE,
+                                           &argument->minimum);
+      argument->has_maximum = read_number (loader, schema, path, "maximum", FALSE,
+                                           &argument->maximum);
       if (argument->has_minimum && argument->has_maximum && argument->minimum > argument->maximum)
         {
           g_autofree char *min_path = child_path (path, "minimum");
@@ -1738,7 +1742,8 @@ read_pointer (Loader     *loader,
       g_autofree char *path = child_path (parent, key);
 
       report (loader, MIMIC_ASSET_ERROR_INVALID, path,
-              _("“%s” is not a JSON Pointer: it must be empty or start with “/”, and “~” must be followed by 0 or 1"),
+              _("“%s” is not a JSON Pointer: it must be empty or start with “/”, "
+                "and “~” must be followed by 0 or 1"),
               pointer);
       return NULL;
     }
@@ -1770,7 +1775,8 @@ parse_binding_value (Loader            *loader,
       if (!is_valid_json_pointer (pointer))
         {
           report (loader, MIMIC_ASSET_ERROR_INVALID, path,
-                  _("“%s” is not a JSON Pointer: it must be empty or start with “/”, and “~” must be followed by 0 or 1"),
+                  _("“%s” is not a JSON Pointer: it must be empty or start with “/”, "
+                    "and “~” must be followed by 0 or 1"),
                   pointer);
           return;
         }
@@ -1836,7 +1842,8 @@ parse_binding (Loader     *loader,
           g_autofree char *topic_path = child_path (path, "topic");
 
           report (loader, MIMIC_ASSET_ERROR_INVALID, topic_path,
-                  _("“%s” is not an MQTT topic filter: “+” and “#” must fill a whole level, and “#” must be last"),
+                  _("“%s” is not an MQTT topic filter: “+” and “#” must fill a whole level, "
+                    "and “#” must be last"),
                   topic);
           topic = NULL;
         }
@@ -2078,8 +2085,9 @@ load (const char  *data,
       const char  *display_name,
       GPtrArray  **problems_out)
 {
-  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func ((GDestroyNotify) mimic_asset_problem_free);
-  g_autoptr(GPtrArray) scan_problems = g_ptr_array_new_with_free_func ((GDestroyNotify) mimic_asset_problem_free);
+  GDestroyNotify free_problem = (GDestroyNotify) mimic_asset_problem_free;
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (free_problem);
+  g_autoptr(GPtrArray) scan_problems = g_ptr_array_new_with_free_func (free_problem);
   g_autoptr(MimicAsset) asset = g_object_new (MIMIC_TYPE_ASSET, NULL);
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) error = NULL;
