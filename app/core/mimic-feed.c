@@ -17,6 +17,7 @@
 
 #include "mimic-feed.h"
 #include "mimic-mqtt-feed.h"
+#include "mimic-replay-feed.h"
 #include "mimic-websocket-feed.h"
 
 typedef enum
@@ -1068,6 +1069,16 @@ mimic_feed_new_for_url (const char  *url,
         return NULL;
 
       return MIMIC_FEED (mimic_websocket_feed_new (connection, error));
+    }
+
+  if (g_ascii_strcasecmp (scheme, "file") == 0)
+    {
+      g_autoptr(MimicConnection) connection = mimic_connection_new_for_url (url, error);
+
+      if (connection == NULL)
+        return NULL;
+
+      return MIMIC_FEED (mimic_replay_feed_new (mimic_connection_get_path (connection), error));
     }
 
   g_set_error (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_UNSUPPORTED_SCHEME,
