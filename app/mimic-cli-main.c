@@ -21,6 +21,7 @@ typedef struct
 static const MimicCliCommand commands[] = {
   { "version", N_("Print the version"), mimic_cli_version },
   { "validate", N_("Check asset descriptions and print every problem"), mimic_cli_validate },
+  { "whatif", N_("Predict limit crossings, energy and remaining life under changed conditions"), mimic_cli_whatif },
 };
 
 int

@@ -6,6 +6,9 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/wait.h>
+
+#include <json-glib/json-glib.h>
 
 #include "mimic-whatif.h"
 
@@ -329,6 +332,95 @@ test_whatif_bad_input (void)
   }
 }
 
+static int
+run_cli (const char * const  *arguments,
+         char               **standard_output)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, g_build_filename (g_getenv ("MIMIC_BUILD_APPDIR"), "mimic-cli", NULL));
+  g_ptr_array_add (argv, g_strdup ("whatif"));
+  g_ptr_array_add (argv, g_strdup ("--asset"));
+  g_ptr_array_add (argv, g_build_filename (g_getenv ("MIMIC_DATA_DIR"), "assets", "pump-skid", "pump-skid.json", NULL));
+  for (guint i = 0; arguments[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (arguments[i]));
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                standard_output, NULL, &status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static void
+test_whatif_cli (void)
+{
+  g_autofree char *state_path = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *rejected = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) state_file = NULL;
+  g_autoptr(GFileIOStream) stream = NULL;
+  const char *state = "{\"winding_temp\": 75, \"speed\": 1480, \"valve_position\": 80, \"ambient_temp\": 20}";
+  JsonObject *root, *kpis;
+  JsonArray *crossings;
+  gboolean found_vibration = FALSE;
+
+  state_file = g_file_new_tmp ("mimic-state-XXXXXX.json", &stream, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_replace_contents (state_file, state, strlen (state), NULL, FALSE, 0, NULL, NULL, &error));
+  state_path = g_file_get_path (state_file);
+
+  {
+    const char * const arguments[] = { "--state", state_path, "--set", "wear=0.3", "--set", "ambient_temp=35",
+                                       "--horizon", "20d", "--json", NULL };
+
+    g_assert_cmpint (run_cli (arguments, &output), ==, 0);
+  }
+  g_assert_true (json_parser_load_from_data (parser, output, -1, &error));
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (root, "model"), ==, "pump-skid");
+  g_assert_cmpfloat (json_object_get_double_member (root, "horizon_s"), ==, 20 * DAY);
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (root, "overrides"), "ambient_temp"), ==, 35);
+  kpis = json_object_get_object_member (root, "kpis");
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (kpis, "energy"), "value"), >, 1000);
+  crossings = json_object_get_array_member (root, "crossings");
+  for (guint i = 0; i < json_array_get_length (crossings); i++)
+    {
+      JsonObject *crossing = json_array_get_object_element (crossings, i);
+
+      if (g_strcmp0 (json_object_get_string_member (crossing, "sensor"), "vibration") == 0 &&
+          g_strcmp0 (json_object_get_string_member (crossing, "limit"), "hi") == 0)
+        {
+          g_assert_cmpfloat (json_object_get_double_member (crossing, "time_s"), >, 0);
+          g_assert_cmpfloat (json_object_get_double_member (crossing, "time_s"), <, 20 * DAY);
+          found_vibration = TRUE;
+        }
+    }
+  g_assert_true (found_vibration);
+
+  {
+    const char * const unknown[] = { "--set", "warp_factor=9", NULL };
+    const char * const out_of_range[] = { "--set", "ambient_temp=300", NULL };
+    const char * const negative[] = { "--horizon", "-3d", NULL };
+    const char * const device[] = { "--device", "pump-001", NULL };
+
+    g_assert_cmpint (run_cli (unknown, &rejected), ==, 2);
+    g_clear_pointer (&rejected, g_free);
+    g_assert_cmpint (run_cli (out_of_range, &rejected), ==, 2);
+    g_clear_pointer (&rejected, g_free);
+    g_assert_cmpint (run_cli (negative, &rejected), ==, 2);
+    g_clear_pointer (&rejected, g_free);
+    g_assert_cmpint (run_cli (device, &rejected), ==, 2);
+  }
+
+  g_file_delete (state_file, NULL, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -342,6 +434,7 @@ main (int   argc,
   g_test_add_func ("/mimic/whatif/latest-wins", test_whatif_latest_wins);
   g_test_add_func ("/mimic/whatif/caller-cancels", test_whatif_caller_cancels);
   g_test_add_func ("/mimic/whatif/bad-input", test_whatif_bad_input);
+  g_test_add_func ("/mimic/whatif/cli", test_whatif_cli);
 
   return g_test_run ();
 }
