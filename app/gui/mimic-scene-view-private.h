@@ -25,4 +25,7 @@ gboolean mimic_scene_view_get_label_placement   (MimicSceneView   *self,
 /* The message shown instead of the model, or NULL. */
 const char *mimic_scene_view_get_error_message  (MimicSceneView   *self);
 
+/* GL_RENDERER of the view's context, once realized. */
+const char *mimic_scene_view_get_gl_renderer    (MimicSceneView   *self);
+
 G_END_DECLS

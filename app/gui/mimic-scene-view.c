@@ -121,6 +121,7 @@ struct _MimicSceneView
   char               *selected_sensor;
 
   guint64             render_count;
+  char               *gl_renderer;
   guint64             view_generation;  /* bumped when the camera or size moves */
 };
 
@@ -1175,6 +1176,9 @@ on_area_realize (GtkGLArea      *area,
   if (gtk_gl_area_get_error (area) != NULL)
     return;
 
+  g_free (self->gl_renderer);
+  self->gl_renderer = g_strdup ((const char *) glGetString (GL_RENDERER));
+
   if (!create_program (self, &error))
     {
       /* Shown in the widget; logged for whoever reads the journal. */
@@ -1710,7 +1714,7 @@ draw_message (MimicSceneView *self,
   GdkRGBA text_color = { 0.95f, 0.95f, 0.95f, 1.f };
   g_autofree char *markup = NULL;
   g_autoptr(PangoLayout) layout = NULL;
-  int text_width, text_height;
+  int text_height;
 
   if (detail != NULL)
     markup = g_markup_printf_escaped ("<b>%s</b>\n%s", heading, detail);
@@ -1722,11 +1726,12 @@ draw_message (MimicSceneView *self,
   pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
   pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
   pango_layout_set_width (layout, MAX (width - 48, 40) * PANGO_SCALE);
-  pango_layout_get_pixel_size (layout, &text_width, &text_height);
+  pango_layout_get_pixel_size (layout, NULL, &text_height);
 
   gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
   gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((width - text_width) / 2.f, (height - text_height) / 2.f));
+  /* Lines are centred inside the layout's width, which starts at 24. */
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (24.f, (height - text_height) / 2.f));
   gtk_snapshot_append_layout (snapshot, layout, &text_color);
   gtk_snapshot_restore (snapshot);
 }
@@ -1827,6 +1832,14 @@ mimic_scene_view_set_shader_sources (MimicSceneView *self,
   self->vertex_source_override = g_strdup (vertex_source);
   g_free (self->fragment_source_override);
   self->fragment_source_override = g_strdup (fragment_source);
+}
+
+const char *
+mimic_scene_view_get_gl_renderer (MimicSceneView *self)
+{
+  g_return_val_if_fail (MIMIC_IS_SCENE_VIEW (self), NULL);
+
+  return self->gl_renderer;
 }
 
 guint64
@@ -1995,6 +2008,7 @@ mimic_scene_view_finalize (GObject *object)
   g_ptr_array_unref (self->bindings);
   g_free (self->selected_node);
   g_free (self->selected_sensor);
+  g_free (self->gl_renderer);
 
   G_OBJECT_CLASS (mimic_scene_view_parent_class)->finalize (object);
 }
