@@ -197,6 +197,8 @@ test_history_db_retention (Fixture       *fixture,
   mimic_update_batch_add_sample (batch, "pump-001", "flow", now - 10 * G_TIME_SPAN_DAY, 1, MIMIC_QUALITY_GOOD);
   mimic_update_batch_add_sample (batch, "pump-001", "flow", now - 5 * G_TIME_SPAN_DAY, 2, MIMIC_QUALITY_GOOD);
   mimic_update_batch_add_sample (batch, "pump-001", "flow", now, 3, MIMIC_QUALITY_GOOD);
+  /* From a clock a day ahead: not stored, counted as dropped. */
+  mimic_update_batch_add_sample (batch, "pump-001", "flow", now + G_TIME_SPAN_DAY, 4, MIMIC_QUALITY_GOOD);
   /* More old rows than one delete batch takes, a second apart. */
   for (int i = 0; i < 5000; i++)
     mimic_update_batch_add_sample (batch, "pump-001", "speed",
@@ -205,6 +207,8 @@ test_history_db_retention (Fixture       *fixture,
   mimic_history_db_queue_batch (db, batch);
   mimic_history_db_sync (db);
 
+  g_assert_cmpuint (mimic_history_db_get_n_written (db), ==, 5003);
+  g_assert_cmpuint (mimic_history_db_get_n_dropped (db), ==, 1);
   g_assert_cmpint (count_rows (fixture->path, "SELECT count(*) FROM samples"), ==, 5003);
   /* One minute row per flow sample, 84 or 85 for 5000 s of speed. */
   g_assert_cmpint (count_rows (fixture->path, "SELECT count(*) FROM rollups"), ==, 3 + speed_minutes);

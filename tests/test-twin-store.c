@@ -440,6 +440,33 @@ test_twin_store_out_of_order (void)
 }
 
 static void
+test_twin_store_clock_far_ahead (void)
+{
+  g_autoptr(MimicTwinStore) store = mimic_twin_store_new ();
+  g_autoptr(MimicUpdateBatch) ahead = mimic_update_batch_new ();
+  g_autoptr(MimicUpdateBatch) normal = mimic_update_batch_new ();
+  gint64 now = g_get_real_time ();
+  MimicTwinDevice *device;
+  MimicSensorReading reading;
+
+  /* A device whose clock is a year ahead sends one value ... */
+  mimic_update_batch_add_sample (ahead, "pump-001", "flow", now + 365 * G_TIME_SPAN_DAY, 99, MIMIC_QUALITY_GOOD);
+  mimic_twin_store_apply_batch (store, ahead);
+  device = mimic_twin_store_lookup (store, "pump-001");
+  g_assert_true (mimic_twin_device_get_sensor (device, "flow", &reading));
+  g_assert_cmpfloat (reading.value, ==, 99);
+  g_assert_cmpuint (mimic_history_get_n_added (mimic_twin_device_get_history (device, "flow")), ==, 0);
+
+  /* ... which neither hides the values after it nor blocks the history. */
+  mimic_update_batch_add_sample (normal, "pump-001", "flow", now, 5, MIMIC_QUALITY_GOOD);
+  mimic_twin_store_apply_batch (store, normal);
+  g_assert_true (mimic_twin_device_get_sensor (device, "flow", &reading));
+  g_assert_cmpfloat (reading.value, ==, 5);
+  g_assert_cmpint (reading.timestamp_us, ==, now);
+  g_assert_cmpuint (mimic_history_get_n_raw (mimic_twin_device_get_history (device, "flow")), ==, 1);
+}
+
+static void
 test_twin_store_parameters (void)
 {
   g_autoptr(MimicTwinStore) store = mimic_twin_store_new ();
@@ -520,6 +547,7 @@ main (int   argc,
   g_test_add_func ("/mimic/twin-store/presence-and-last-seen", test_twin_store_presence_and_last_seen);
   g_test_add_func ("/mimic/twin-store/sequence-gaps", test_twin_store_sequence_gaps);
   g_test_add_func ("/mimic/twin-store/out-of-order", test_twin_store_out_of_order);
+  g_test_add_func ("/mimic/twin-store/clock-far-ahead", test_twin_store_clock_far_ahead);
   g_test_add_func ("/mimic/twin-store/parameters", test_twin_store_parameters);
   g_test_add_func ("/mimic/twin-store/finalizes", test_twin_store_finalizes);
 

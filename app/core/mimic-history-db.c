@@ -486,9 +486,10 @@ write_batches (MimicHistoryDb *self,
                GPtrArray      *batches)
 {
   g_autoptr(GHashTable) rollups = g_hash_table_new_full (rollup_key_hash, rollup_key_equal, NULL, g_free);
+  gint64 latest_us = g_get_real_time () + MIMIC_HISTORY_MAX_CLOCK_AHEAD;
   GHashTableIter iter;
   RollupAccumulator *acc;
-  guint64 n_samples = 0;
+  guint64 n_samples = 0, n_refused = 0;
   gboolean ok = TRUE;
 
   for (guint i = 0; i < batches->len; i++)
@@ -511,8 +512,16 @@ write_batches (MimicHistoryDb *self,
       for (guint j = 0; ok && j < n; j++)
         {
           const MimicSample *sample = mimic_update_batch_get_sample (batch, j);
-          gint64 series = lookup_series (self, sample->device_id, sample->sensor_id);
+          gint64 series;
 
+          /* From a clock far ahead: reloaded, it would block the rings. */
+          if (sample->timestamp_us > latest_us)
+            {
+              n_refused++;
+              continue;
+            }
+
+          series = lookup_series (self, sample->device_id, sample->sensor_id);
           if (series < 0)
             {
               ok = FALSE;
@@ -555,7 +564,10 @@ write_batches (MimicHistoryDb *self,
 
   g_mutex_lock (&self->lock);
   if (ok)
-    self->n_written += n_samples;
+    {
+      self->n_written += n_samples - n_refused;
+      self->n_dropped += n_refused;
+    }
   else
     self->n_failed += n_samples;
   g_mutex_unlock (&self->lock);

@@ -32,6 +32,10 @@ typedef enum
 } MimicHistoryLevel;
 
 #define MIMIC_HISTORY_DEFAULT_RAW_CAPACITY 1024
+/* Samples stamped further ahead of the local clock than this are shown but
+ * kept in no history: one bad clock must not push the rings past every
+ * later sample. */
+#define MIMIC_HISTORY_MAX_CLOCK_AHEAD (10 * G_TIME_SPAN_MINUTE)
 
 /* The bounded memory history of one sensor: a ring of raw samples plus
  * min/max/mean rollup rings at coarser resolutions. Used on one thread

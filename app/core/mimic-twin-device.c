@@ -556,13 +556,18 @@ mimic_twin_device_apply_sample (MimicTwinDevice   *self,
     return;
 
   sensor = ensure_sensor (self, sample->sensor_id, &created);
-  mimic_history_add (sensor->history, sample->timestamp_us, sample->value);
+  /* A sample from a clock far ahead would push the history's rings past
+   * every later sample; it is shown but not kept. */
+  if (sample->timestamp_us <= received_us + MIMIC_HISTORY_MAX_CLOCK_AHEAD)
+    mimic_history_add (sensor->history, sample->timestamp_us, sample->value);
   sensor->received_us = MAX (sensor->received_us, received_us);
   set_last_seen (self, received_us);
 
   /* An older sample than the one shown arrived late: it belongs in the
-   * history, not on the display. */
-  if (sensor->has_reading && sample->timestamp_us < sensor->reading.timestamp_us)
+   * history, not on the display. Unless the one shown came from a clock
+   * far ahead: it must not hide every value after it. */
+  if (sensor->has_reading && sample->timestamp_us < sensor->reading.timestamp_us &&
+      sensor->reading.timestamp_us <= received_us + MIMIC_HISTORY_MAX_CLOCK_AHEAD)
     return;
 
   if (!sensor->has_reading || sensor->reading.value != sample->value ||
