@@ -332,7 +332,6 @@ mimic_replay_feed_start_async (MimicFeed           *feed,
   MimicReplayFeed *self = MIMIC_REPLAY_FEED (feed);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
-  gboolean seek_pending;
 
   g_task_set_source_tag (task, mimic_replay_feed_start_async);
 
@@ -342,11 +341,11 @@ mimic_replay_feed_start_async (MimicFeed           *feed,
   self->stopping = FALSE;
   self->finished = FALSE;
   self->position_us = 0;
-  seek_pending = self->seek_pending;
   g_mutex_unlock (&self->mutex);
 
-  /* A restart plays from the beginning unless a seek asked otherwise. */
-  if (!seek_pending && !mimic_recording_reader_rewind (self->reader, &error))
+  /* A restart plays from the beginning; the thread reads the first
+   * message to learn where the recording starts, then honours a seek. */
+  if (!mimic_recording_reader_rewind (self->reader, &error))
     {
       mimic_feed_set_state (feed, MIMIC_FEED_STATE_FAILED, error->message);
       g_task_return_error (task, g_steal_pointer (&error));
