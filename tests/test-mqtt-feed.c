@@ -382,6 +382,7 @@ test_mqtt_feed_reconnect (void)
   g_autoptr(MimicFeed) feed = NULL;
   g_autoptr(MimicBackoff) backoff = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
   Collector *collector;
   Publisher *device;
   MimicFeedHealth health;
@@ -402,8 +403,8 @@ test_mqtt_feed_reconnect (void)
 
   mimic_test_broker_stop (broker);
   g_assert_true (wait_for (feed, has_state, GINT_TO_POINTER (MIMIC_FEED_STATE_RECONNECTING)));
-  g_assert_nonnull (mimic_feed_dup_last_error (feed));
-  g_free (mimic_feed_dup_last_error (feed));
+  message = mimic_feed_dup_last_error (feed);
+  g_assert_nonnull (message);
   g_usleep (300 * 1000);
 
   mimic_test_broker_start (broker, &error);

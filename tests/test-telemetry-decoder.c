@@ -185,6 +185,15 @@ test_decoder_bad_values (Fixture       *fixture,
   g_assert_cmpuint (fixture->result.rejections[MIMIC_REJECTION_MALFORMED_JSON], ==, 1);
   g_assert_false (decode (fixture, "plant/p1/telemetry", "\xff\xfe{}"));
   g_assert_cmpuint (fixture->result.rejections[MIMIC_REJECTION_MALFORMED_JSON], ==, 1);
+  /* Two documents in one payload; trailing garbage. */
+  g_assert_false (decode (fixture, "plant/p1/telemetry", "{\"values\":{\"flow\":1}}{}"));
+  g_assert_cmpuint (fixture->result.rejections[MIMIC_REJECTION_MALFORMED_JSON], ==, 1);
+  g_assert_false (decode (fixture, "plant/p1/telemetry", "{\"values\":{\"flow\":1}} x"));
+  g_assert_cmpuint (fixture->result.rejections[MIMIC_REJECTION_MALFORMED_JSON], ==, 1);
+  g_assert_false (decode (fixture, "plant/p1/telemetry", "\"a\"[1]"));
+  g_assert_cmpuint (fixture->result.rejections[MIMIC_REJECTION_MALFORMED_JSON], ==, 1);
+  /* Braces inside strings do not count. */
+  g_assert_true (decode (fixture, "plant/p1/telemetry", "{\"values\":{\"flow\":1},\"note\":\"}{\\\"[\"}  \n"));
 }
 
 static void
@@ -197,6 +206,23 @@ test_decoder_binary_payload (Fixture       *fixture,
   born_pump (fixture);
   g_assert_false (mimic_telemetry_decoder_decode (fixture->decoder, "plant/p1/telemetry", payload, 7, NOW_US,
                                                   fixture->batch, &fixture->result));
+  g_assert_cmpuint (fixture->result.rejections[MIMIC_REJECTION_MALFORMED_JSON], ==, 1);
+}
+
+static void
+test_decoder_deep_nesting (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GString) deep = g_string_new ("{\"values\":{\"flow\":1},\"x\":");
+
+  born_pump (fixture);
+  for (guint i = 0; i < 20000; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < 20000; i++)
+    g_string_append_c (deep, ']');
+  g_string_append_c (deep, '}');
+
+  g_assert_false (decode (fixture, "plant/p1/telemetry", deep->str));
   g_assert_cmpuint (fixture->result.rejections[MIMIC_REJECTION_MALFORMED_JSON], ==, 1);
 }
 
@@ -495,6 +521,7 @@ main (int   argc,
   ADD ("bad-values", test_decoder_bad_values);
   ADD ("binary-payload", test_decoder_binary_payload);
   ADD ("oversized", test_decoder_oversized);
+  ADD ("deep-nesting", test_decoder_deep_nesting);
   ADD ("devices", test_decoder_devices);
   ADD ("status-and-reported", test_decoder_status_and_reported);
   ADD ("topics", test_decoder_topics);

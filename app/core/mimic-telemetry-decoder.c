@@ -491,6 +491,89 @@ mimic_rejection_to_string (MimicRejection rejection)
     }
 }
 
+/* Deeper than any device payload needs; json-glib parses recursively, so
+ * this also bounds its stack use on the worker thread. */
+#define MAX_JSON_DEPTH 64
+
+static gboolean
+is_json_space (guint8 c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A cheap pass before json-glib: exactly one top-level value, nested at
+ * most MAX_JSON_DEPTH deep. json-glib 1.6 leaks the nodes of a document
+ * followed by a second one ("{}{}"), which a hostile device could send
+ * forever, and would recurse as deep as a payload nests. */
+static gboolean
+prescan_json (const guint8 *payload,
+              gsize         length)
+{
+  gsize i = 0;
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  while (i < length && is_json_space (payload[i]))
+    i++;
+  if (i == length)
+    return FALSE;
+
+  if (payload[i] != '{' && payload[i] != '[')
+    {
+      /* A scalar: a string, or a run up to the next space. */
+      if (payload[i] == '"')
+        {
+          for (i++; i < length && payload[i] != '"'; i++)
+            if (payload[i] == '\\')
+              i++;
+          i++;
+        }
+      else
+        {
+          while (i < length && !is_json_space (payload[i]) && payload[i] != '{' && payload[i] != '[' &&
+                 payload[i] != '"')
+            i++;
+        }
+    }
+  else
+    {
+      for (; i < length; i++)
+        {
+          guint8 c = payload[i];
+
+          if (in_string)
+            {
+              if (c == '\\')
+                i++;
+              else if (c == '"')
+                in_string = FALSE;
+              continue;
+            }
+
+          if (c == '"')
+            in_string = TRUE;
+          else if (c == '{' || c == '[')
+            {
+              if (++depth > MAX_JSON_DEPTH)
+                return FALSE;
+            }
+          else if (c == '}' || c == ']')
+            {
+              if (--depth == 0)
+                {
+                  i++;
+                  break;
+                }
+            }
+        }
+    }
+
+  while (i < length && is_json_space (payload[i]))
+    i++;
+
+  return i >= length;
+}
+
 static MessageKind
 classify_kind (const char *kind)
 {
@@ -1179,7 +1262,8 @@ mimic_telemetry_decoder_decode (MimicTelemetryDecoder *self,
     }
 
   /* A length of 0 would make json-glib read up to a NUL. */
-  if (length == 0 || !json_parser_load_from_data (self->parser, (const char *) payload, length, NULL))
+  if (length == 0 || !prescan_json (payload, length) ||
+      !json_parser_load_from_data (self->parser, (const char *) payload, length, NULL))
     {
       result->rejections[MIMIC_REJECTION_MALFORMED_JSON]++;
       return FALSE;
