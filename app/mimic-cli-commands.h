@@ -16,5 +16,6 @@ int mimic_cli_version (int argc, char **argv);
 int mimic_cli_validate (int argc, char **argv);
 int mimic_cli_whatif (int argc, char **argv);
 int mimic_cli_record (int argc, char **argv);
+int mimic_cli_replay (int argc, char **argv);
 
 G_END_DECLS
