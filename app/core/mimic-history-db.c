@@ -39,6 +39,7 @@
 #define COMMIT_INTERVAL_US (200 * G_TIME_SPAN_MILLISECOND)
 #define RETENTION_INTERVAL_US (60 * G_TIME_SPAN_SECOND)
 #define RETENTION_BATCH 2000
+#define RETENTION_PASS_US (100 * G_TIME_SPAN_MILLISECOND)
 /* Samples waiting for the writer; a disk that cannot keep up must not make
  * the console's memory grow without end. */
 #define MAX_PENDING_SAMPLES (4 * 1000 * 1000)
@@ -573,11 +574,14 @@ write_batches (MimicHistoryDb *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* Writer thread: deletes in batches, each its own short transaction. */
-static void
+/* Writer thread: deletes in batches, each its own short transaction,
+ * until done or until the time for this pass is up. Returns whether all
+ * is done. */
+static gboolean
 delete_older (MimicHistoryDb *self,
               sqlite3_stmt   *stmt,
-              gint64          before_us)
+              gint64          before_us,
+              gint64          deadline)
 {
   int changes;
 
@@ -592,24 +596,32 @@ delete_older (MimicHistoryDb *self,
         g_warning ("Cannot delete old history from %s: %s", self->path, sqlite3_errmsg (self->db));
       sqlite3_reset (stmt);
     }
-  while (changes == RETENTION_BATCH && !g_atomic_int_get (&self->stopping));
+  while (changes == RETENTION_BATCH && g_get_monotonic_time () < deadline &&
+         !g_atomic_int_get (&self->stopping));
+
+  return changes < RETENTION_BATCH;
 }
 
-static void
+/* A pass takes at most RETENTION_PASS_US, so a large clean-up (the first
+ * start after a long pause) never keeps new samples uncommitted for long:
+ * the writer commits what came in and goes on with the next pass. */
+static gboolean
 run_retention (MimicHistoryDb *self,
                GTimeSpan       raw_retention,
                GTimeSpan       rollup_retention)
 {
   gint64 now = g_get_real_time ();
+  gint64 deadline = g_get_monotonic_time () + RETENTION_PASS_US;
 
-  delete_older (self, self->delete_samples, now - raw_retention);
-  delete_older (self, self->delete_rollups, now - rollup_retention);
+  return delete_older (self, self->delete_samples, now - raw_retention, deadline) &&
+         delete_older (self, self->delete_rollups, now - rollup_retention, deadline);
 }
 
 static gpointer
 writer_thread (gpointer data)
 {
   MimicHistoryDb *self = data;
+  gboolean retention_unfinished = FALSE;
 
   g_mutex_lock (&self->lock);
 
@@ -622,7 +634,7 @@ writer_thread (gpointer data)
       gint64 retention_due = self->last_retention_us + RETENTION_INTERVAL_US;
 
       while (!self->stopping && self->pending->len == 0 && !self->retention_requested &&
-             self->queued_generation == self->done_generation &&
+             !retention_unfinished && self->queued_generation == self->done_generation &&
              g_get_monotonic_time () < retention_due)
         g_cond_wait_until (&self->cond, &self->lock, retention_due);
 
@@ -639,7 +651,8 @@ writer_thread (gpointer data)
       self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) mimic_update_batch_unref);
       self->pending_samples = 0;
       generation = self->queued_generation;
-      retention = self->retention_requested || g_get_monotonic_time () >= retention_due;
+      retention = self->retention_requested || retention_unfinished ||
+                  g_get_monotonic_time () >= retention_due;
       self->retention_requested = FALSE;
       raw_retention = self->raw_retention;
       rollup_retention = self->rollup_retention;
@@ -653,12 +666,15 @@ writer_thread (gpointer data)
 
       if (retention)
         {
-          run_retention (self, raw_retention, rollup_retention);
+          retention_unfinished = !run_retention (self, raw_retention, rollup_retention);
           self->last_retention_us = g_get_monotonic_time ();
         }
 
       g_mutex_lock (&self->lock);
-      self->done_generation = MAX (self->done_generation, generation);
+      /* A sync or retention request is answered once the clean-up it may
+       * have started is complete. */
+      if (!retention_unfinished)
+        self->done_generation = MAX (self->done_generation, generation);
       g_cond_broadcast (&self->cond);
 
       if (self->stopping && self->pending->len == 0)
