@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 int mimic_cli_version (int argc, char **argv);
 int mimic_cli_validate (int argc, char **argv);
 int mimic_cli_whatif (int argc, char **argv);
+int mimic_cli_watch (int argc, char **argv);
 int mimic_cli_record (int argc, char **argv);
 int mimic_cli_replay (int argc, char **argv);
 

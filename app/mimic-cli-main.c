@@ -22,6 +22,7 @@ static const MimicCliCommand commands[] = {
   { "version", N_("Print the version"), mimic_cli_version },
   { "validate", N_("Check asset descriptions and print every problem"), mimic_cli_validate },
   { "whatif", N_("Predict limit crossings, energy and remaining life under changed conditions"), mimic_cli_whatif },
+  { "watch", N_("Print live twin updates and source health from a feed"), mimic_cli_watch },
   { "record", N_("Record a live feed to a file"), mimic_cli_record },
   { "replay", N_("Replay a recorded feed and print the updates"), mimic_cli_replay },
 };

@@ -1182,13 +1182,20 @@ decode_bound (MimicTelemetryDecoder *self,
             }
         }
 
-      /* A binding makes its devices known: they have no birth message. */
-      device = register_device (self, device_id, binding->asset_type);
-      if (device == NULL)
+      /* A binding makes its devices known: they have no birth message,
+       * so the first sight stands in for one and tells the twin the
+       * asset type. */
+      if (!g_hash_table_contains (self->devices, device_id))
         {
-          result->rejections[MIMIC_REJECTION_DEVICE_LIMIT]++;
-          continue;
+          device = register_device (self, device_id, binding->asset_type);
+          if (device == NULL)
+            {
+              result->rejections[MIMIC_REJECTION_DEVICE_LIMIT]++;
+              continue;
+            }
+          mimic_update_batch_add_birth (batch, device_id, binding->asset_type, NULL, timestamp_us);
         }
+      device = g_hash_table_lookup (self->devices, device_id);
 
       add_checked_sample (self, device_id, device->asset_type, binding->sensor_id, timestamp_us, value,
                           batch, result);
