@@ -46,19 +46,19 @@ enum
   N_STATES
 };
 
-#define MODULE_STATE(nn) { "module_" #nn "_temp", "°C", "module temperature" }
+#define MODULE_STATE(nn) { "module_" #nn "_temp", "°C", "module temperature", 1e-3 }
 
 static const MimicModelStateInfo states[N_STATES] = {
-  { "soc", "", "state of charge, 0…1" },
-  { "v1", "V", "voltage over the RC pair" },
+  { "soc", "", "state of charge, 0…1", 1e-6 },
+  { "v1", "V", "voltage over the RC pair", 1e-3 },
   MODULE_STATE (01), MODULE_STATE (02), MODULE_STATE (03), MODULE_STATE (04),
   MODULE_STATE (05), MODULE_STATE (06), MODULE_STATE (07), MODULE_STATE (08),
   MODULE_STATE (09), MODULE_STATE (10), MODULE_STATE (11), MODULE_STATE (12),
   MODULE_STATE (13), MODULE_STATE (14), MODULE_STATE (15), MODULE_STATE (16),
-  { "calendar_loss", "", "capacity lost to calendar ageing, fraction" },
-  { "cycle_loss", "", "capacity lost to cycling, fraction" },
-  { "energy_throughput_kwh", "kWh", "energy charged and discharged" },
-  { "heat_loss_kwh", "kWh", "energy lost as heat in the cells" },
+  { "calendar_loss", "", "capacity lost to calendar ageing, fraction", 1e-8 },
+  { "cycle_loss", "", "capacity lost to cycling, fraction", 1e-8 },
+  { "energy_throughput_kwh", "kWh", "energy charged and discharged", 1e-3 },
+  { "heat_loss_kwh", "kWh", "energy lost as heat in the cells", 1e-3 },
 };
 
 enum
@@ -233,15 +233,16 @@ requested_power (const double *in,
 {
   double power = in[INPUT_POWER_SETPOINT];
 
-  /* Cycling: a sine whose half period moves about 80 % of the nominal
-   * energy, so cycles_per_day counts full equivalent cycles. */
+  /* Cycling: a cosine whose half period moves about 80 % of the nominal
+   * energy, so cycles_per_day counts full equivalent cycles and the state
+   * of charge swings ±40 % round where it started. */
   if (in[INPUT_CYCLES_PER_DAY] > 0.0)
     {
       double nominal_kwh = p[PARAM_CELLS_IN_SERIES] * 3.2 * p[PARAM_CAPACITY] / 1000.0;
       double omega = 2.0 * G_PI * in[INPUT_CYCLES_PER_DAY] / SECONDS_PER_DAY;
       double amplitude = 0.8 * nominal_kwh * 3600.0 * omega / 2.0;
 
-      power += amplitude * sin (omega * t);
+      power += amplitude * cos (omega * t);
     }
   return power;
 }

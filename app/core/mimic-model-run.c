@@ -25,10 +25,10 @@ mimic_model_run_options_init (MimicModelRunOptions *options)
 {
   g_return_if_fail (options != NULL);
 
-  options->stepper = MIMIC_MODEL_STEPPER_RKF45;
+  options->stepper = MIMIC_MODEL_STEPPER_MSBDF;
   options->fixed_step_s = 1.0;
-  options->absolute_tolerance = 1e-5;
-  options->relative_tolerance = 1e-5;
+  options->absolute_tolerance = 1.0;
+  options->relative_tolerance = 1e-7;
   options->crossing_tolerance_s = 1.0;
   options->n_points = 0;
 }
@@ -110,6 +110,7 @@ typedef struct
   gsl_odeiv2_driver          *driver;     /* adaptive steppers */
   gsl_odeiv2_step            *fixed;      /* RK4 at a fixed step */
   double                     *error;
+  double                     *scale_abs;
   double                      h;
 } Stepper;
 
@@ -139,9 +140,16 @@ stepper_init (Stepper                    *stepper,
   else if (options->stepper == MIMIC_MODEL_STEPPER_MSBDF)
     type = gsl_odeiv2_step_msbdf;
 
-  stepper->driver = gsl_odeiv2_driver_alloc_y_new (&stepper->system, type, first_step,
-                                                   options->absolute_tolerance,
-                                                   options->relative_tolerance);
+  /* Each state has its own absolute tolerance: a kelvin-scale temperature
+   * and a wear fraction that moves by 1e-7 a minute cannot share one. */
+  stepper->scale_abs = g_new0 (double, n_states);
+  for (guint i = 0; i < n_states; i++)
+    stepper->scale_abs[i] = run_system->klass->states[i].tolerance > 0.0
+                            ? run_system->klass->states[i].tolerance : 1e-6;
+  stepper->driver = gsl_odeiv2_driver_alloc_scaled_new (&stepper->system, type, first_step,
+                                                        options->absolute_tolerance,
+                                                        options->relative_tolerance,
+                                                        1.0, 0.0, stepper->scale_abs);
 }
 
 static void
@@ -150,6 +158,7 @@ stepper_clear (Stepper *stepper)
   g_clear_pointer (&stepper->driver, gsl_odeiv2_driver_free);
   g_clear_pointer (&stepper->fixed, gsl_odeiv2_step_free);
   g_clear_pointer (&stepper->error, g_free);
+  g_clear_pointer (&stepper->scale_abs, g_free);
 }
 
 /* After a jump in the state or the inputs, history-based steppers must

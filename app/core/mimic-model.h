@@ -29,6 +29,7 @@ typedef struct
   const char *id;
   const char *unit;
   const char *description;
+  double      tolerance;        /* absolute error the integrator may make, in unit */
 } MimicModelStateInfo;
 
 typedef struct

@@ -40,11 +40,11 @@ enum
 };
 
 static const MimicModelStateInfo states[N_STATES] = {
-  { "winding_temp", "°C", "stator winding temperature" },
-  { "housing_temp", "°C", "motor housing temperature" },
-  { "wear", "", "bearing wear, 0 new, 1 end of life" },
-  { "energy_kwh", "kWh", "electrical energy used since the start" },
-  { "cost_eur", "EUR", "cost of that energy" },
+  { "winding_temp", "°C", "stator winding temperature", 1e-3 },
+  { "housing_temp", "°C", "motor housing temperature", 1e-3 },
+  { "wear", "", "bearing wear, 0 new, 1 end of life", 1e-8 },
+  { "energy_kwh", "kWh", "electrical energy used since the start", 1e-3 },
+  { "cost_eur", "EUR", "cost of that energy", 1e-3 },
 };
 
 enum
