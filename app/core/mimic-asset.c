@@ -1954,8 +1954,13 @@ parse_model (Loader     *loader,
   JsonObject *parameters;
 
   check_keys (loader, model, path, model_terms, TRUE);
-  if (read_string (loader, model, path, "name", TRUE, &name) && check_id (loader, path, name))
-    asset->model_name = g_strdup (name);
+  if (read_string (loader, model, path, "name", TRUE, &name))
+    {
+      g_autofree char *name_path = child_path (path, "name");
+
+      if (check_id (loader, name_path, name))
+        asset->model_name = g_strdup (name);
+    }
 
   parameters = read_object (loader, model, path, "parameters", FALSE);
   if (parameters != NULL)
