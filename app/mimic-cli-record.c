@@ -93,8 +93,10 @@ print_health (MimicFeed *feed)
   MimicFeedHealth health;
 
   mimic_feed_get_health (feed, &health);
-  g_print (_("%" G_GUINT64_FORMAT " messages, %" G_GUINT64_FORMAT " values, %" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT " refused, %u reconnects"),
-           health.messages, health.values, health.bytes, health.rejected_total, health.reconnects);
+  g_print (_("%llu messages, %llu values, %llu bytes, %llu refused, %u reconnects"),
+           (unsigned long long) health.messages, (unsigned long long) health.values,
+           (unsigned long long) health.bytes, (unsigned long long) health.rejected_total,
+           health.reconnects);
   g_print ("\n");
 }
 
@@ -183,8 +185,8 @@ mimic_cli_record (int    argc,
       return 1;
     }
 
-  g_print (_("Recorded %" G_GUINT64_FORMAT " messages to %s"),
-           mimic_recording_writer_get_n_messages (writer), arguments[1]);
+  g_print (_("Recorded %llu messages to %s"),
+           (unsigned long long) mimic_recording_writer_get_n_messages (writer), arguments[1]);
   g_print ("\n");
   print_health (feed);
 

@@ -155,8 +155,8 @@ read_header (MimicRecordingReader  *self,
   if (json_object_get_int_member_with_default (header, "version", 0) != MIMIC_RECORDING_VERSION)
     {
       g_set_error (error, MIMIC_RECORDING_ERROR, MIMIC_RECORDING_ERROR_UNSUPPORTED_VERSION,
-                   _("Recording “%s” has format version %" G_GINT64_FORMAT "; this Mimic reads version %d"),
-                   self->path, json_object_get_int_member_with_default (header, "version", 0),
+                   _("Recording “%s” has format version %lld; this Mimic reads version %d"),
+                   self->path, (long long) json_object_get_int_member_with_default (header, "version", 0),
                    MIMIC_RECORDING_VERSION);
       return FALSE;
     }
@@ -223,8 +223,8 @@ parse_message (MimicRecordingReader  *self,
   if (!json_parser_load_from_data (parser, self->line, length, &parse_error))
     {
       g_set_error (error, MIMIC_RECORDING_ERROR, MIMIC_RECORDING_ERROR_MALFORMED_LINE,
-                   _("%s:%" G_GUINT64_FORMAT ": not JSON: %s"),
-                   self->path, self->line_number, parse_error->message);
+                   _("%s:%llu: not JSON: %s"),
+                   self->path, (unsigned long long) self->line_number, parse_error->message);
       return NULL;
     }
 
@@ -232,8 +232,8 @@ parse_message (MimicRecordingReader  *self,
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, MIMIC_RECORDING_ERROR, MIMIC_RECORDING_ERROR_MALFORMED_LINE,
-                   _("%s:%" G_GUINT64_FORMAT ": a message must be a JSON object"),
-                   self->path, self->line_number);
+                   _("%s:%llu: a message must be a JSON object"),
+                   self->path, (unsigned long long) self->line_number);
       return NULL;
     }
 
@@ -292,8 +292,8 @@ parse_message (MimicRecordingReader  *self,
           if (!g_ascii_isalnum (*c) && *c != '+' && *c != '/' && *c != '=')
             {
               g_set_error (error, MIMIC_RECORDING_ERROR, MIMIC_RECORDING_ERROR_MALFORMED_LINE,
-                           _("%s:%" G_GUINT64_FORMAT ": \"payload_base64\" is not valid base64"),
-                           self->path, self->line_number);
+                           _("%s:%llu: \"payload_base64\" is not valid base64"),
+                           self->path, (unsigned long long) self->line_number);
               return NULL;
             }
         }
@@ -339,8 +339,8 @@ mimic_recording_reader_next (MimicRecordingReader  *self,
         case READ_TOO_LONG:
           self->n_skipped++;
           g_set_error (error, MIMIC_RECORDING_ERROR, MIMIC_RECORDING_ERROR_LINE_TOO_LONG,
-                       _("%s:%" G_GUINT64_FORMAT ": line longer than %d bytes, skipped"),
-                       self->path, self->line_number, MIMIC_RECORDING_MAX_LINE);
+                       _("%s:%llu: line longer than %d bytes, skipped"),
+                       self->path, (unsigned long long) self->line_number, MIMIC_RECORDING_MAX_LINE);
           return NULL;
 
         case READ_LINE:

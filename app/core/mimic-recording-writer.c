@@ -203,7 +203,7 @@ mimic_recording_writer_write_message (MimicRecordingWriter  *self,
   if (length > MIMIC_RECORDING_MAX_LINE)
     {
       g_set_error (error, MIMIC_RECORDING_ERROR, MIMIC_RECORDING_ERROR_MESSAGE_TOO_LARGE,
-                   _("A message of %" G_GSIZE_FORMAT " bytes is too large to record"), length);
+                   _("A message of %zu bytes is too large to record"), length);
       return FALSE;
     }
 
@@ -241,7 +241,7 @@ mimic_recording_writer_write_message (MimicRecordingWriter  *self,
   if (line_length > MIMIC_RECORDING_MAX_LINE)
     {
       g_set_error (error, MIMIC_RECORDING_ERROR, MIMIC_RECORDING_ERROR_MESSAGE_TOO_LARGE,
-                   _("A message of %" G_GSIZE_FORMAT " bytes is too large to record"), length);
+                   _("A message of %zu bytes is too large to record"), length);
       return FALSE;
     }
 
