@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <glib/gstdio.h>
 
 #include "mimic-twin-store.h"
 
@@ -467,6 +468,73 @@ test_twin_store_clock_far_ahead (void)
 }
 
 static void
+test_twin_store_limits (void)
+{
+  g_autoptr(MimicTwinStore) store = mimic_twin_store_new ();
+  g_autoptr(MimicUpdateBatch) batch = mimic_update_batch_new ();
+  g_autofree char *dir = g_dir_make_tmp ("mimic-twin-store-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "history.db", NULL);
+  g_autoptr(MimicHistoryDb) db = NULL;
+  g_autoptr(GError) error = NULL;
+  MimicTwinDevice *device;
+
+  db = mimic_history_db_open (path, &error);
+  g_assert_no_error (error);
+  mimic_twin_store_set_history_db (store, db);
+  mimic_twin_store_set_limits (store, 2, 3);
+
+  /* A feed inventing ids: five devices with five sensors each. */
+  for (guint d = 0; d < 5; d++)
+    for (guint s = 0; s < 5; s++)
+      {
+        g_autofree char *device_id = g_strdup_printf ("dev-%u", d);
+        g_autofree char *sensor_id = g_strdup_printf ("s%u", s);
+
+        mimic_update_batch_add_sample (batch, device_id, sensor_id, T0, s, MIMIC_QUALITY_GOOD);
+      }
+  mimic_twin_store_apply_batch (store, batch);
+  g_clear_pointer (&batch, mimic_update_batch_unref);
+  batch = mimic_update_batch_new ();
+  mimic_update_batch_add_birth (batch, "dev-4", "pump-skid", NULL, T0);
+  mimic_twin_store_apply_batch (store, batch);
+
+  /* Two devices of three sensors each; the rest is refused and counted. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 2);
+  device = mimic_twin_store_lookup (store, "dev-0");
+  g_assert_cmpuint (mimic_twin_device_get_n_sensors (device), ==, 3);
+  g_assert_null (mimic_twin_store_lookup (store, "dev-4"));
+  g_assert_cmpuint (mimic_twin_store_get_n_applied_samples (store), ==, 6);
+  g_assert_cmpuint (mimic_twin_store_get_n_refused_updates (store), ==, 25 - 6 + 1);
+
+  /* The database gets what the twin took, nothing more. */
+  mimic_history_db_sync (db);
+  g_assert_cmpuint (mimic_history_db_get_n_written (db), ==, 6);
+
+  /* Parameters share the cap. */
+  for (guint p = 0; p < 3; p++)
+    {
+      g_autofree char *name = g_strdup_printf ("p%u", p);
+
+      g_assert_true (mimic_twin_device_set_desired (device, name, p, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_false (mimic_twin_device_set_desired (device, "p3", 3, &error));
+  g_assert_error (error, MIMIC_TWIN_STORE_ERROR, MIMIC_TWIN_STORE_ERROR_LIMIT);
+  g_assert_nonnull (strstr (error->message, "dev-0"));
+
+  mimic_twin_store_set_history_db (store, NULL);
+  mimic_history_db_close (db);
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *suffixes[] = { "", "-wal", "-shm" };
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_remove (file);
+    }
+  g_rmdir (dir);
+}
+
+static void
 test_twin_store_parameters (void)
 {
   g_autoptr(MimicTwinStore) store = mimic_twin_store_new ();
@@ -548,6 +616,7 @@ main (int   argc,
   g_test_add_func ("/mimic/twin-store/sequence-gaps", test_twin_store_sequence_gaps);
   g_test_add_func ("/mimic/twin-store/out-of-order", test_twin_store_out_of_order);
   g_test_add_func ("/mimic/twin-store/clock-far-ahead", test_twin_store_clock_far_ahead);
+  g_test_add_func ("/mimic/twin-store/limits", test_twin_store_limits);
   g_test_add_func ("/mimic/twin-store/parameters", test_twin_store_parameters);
   g_test_add_func ("/mimic/twin-store/finalizes", test_twin_store_finalizes);
 

@@ -9,7 +9,10 @@
 G_BEGIN_DECLS
 
 MimicTwinDevice *mimic_twin_device_new                 (const char                 *device_id,
-                                                        guint                       history_capacity);
+                                                        guint                       history_capacity,
+                                                        guint                       max_sensors);
+gboolean         mimic_twin_device_has_sensor          (MimicTwinDevice            *self,
+                                                        const char                 *sensor_id);
 
 /* Between begin and end the device collects what changed; end emits one
  * "sensors-changed" and one "parameters-changed" at most, and the property
@@ -17,7 +20,9 @@ MimicTwinDevice *mimic_twin_device_new                 (const char              
 void             mimic_twin_device_begin_changes       (MimicTwinDevice            *self);
 gboolean         mimic_twin_device_end_changes         (MimicTwinDevice            *self);
 
-void             mimic_twin_device_apply_sample        (MimicTwinDevice            *self,
+/* The apply functions return FALSE when the update was refused because the
+ * device has as many sensors (or parameters) as it may have. */
+gboolean         mimic_twin_device_apply_sample        (MimicTwinDevice            *self,
                                                         const MimicSample          *sample,
                                                         gint64                      received_us);
 void             mimic_twin_device_apply_presence      (MimicTwinDevice            *self,
@@ -26,7 +31,7 @@ void             mimic_twin_device_apply_presence      (MimicTwinDevice         
 void             mimic_twin_device_apply_birth         (MimicTwinDevice            *self,
                                                         const MimicBirth           *birth,
                                                         gint64                      received_us);
-void             mimic_twin_device_apply_parameter     (MimicTwinDevice            *self,
+gboolean         mimic_twin_device_apply_parameter     (MimicTwinDevice            *self,
                                                         const MimicParameterUpdate *update,
                                                         gint64                      received_us);
 void             mimic_twin_device_apply_sequence_gap  (MimicTwinDevice            *self,

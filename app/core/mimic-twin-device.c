@@ -54,6 +54,7 @@ struct _MimicTwinDevice
   guint64        sequence_gaps;
 
   guint          history_capacity;
+  guint          max_sensors;      /* and as many parameters */
 
   GHashTable    *sensors;          /* id → Sensor, owns */
   GPtrArray     *sensor_order;     /* Sensor, in order of first appearance */
@@ -227,6 +228,7 @@ static void
 mimic_twin_device_init (MimicTwinDevice *self)
 {
   self->history_capacity = MIMIC_HISTORY_DEFAULT_RAW_CAPACITY;
+  self->max_sensors = MIMIC_TWIN_STORE_DEFAULT_MAX_SENSORS;
   self->sensors = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, sensor_free);
   self->sensor_order = g_ptr_array_new ();
   self->parameters = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, parameter_free);
@@ -237,7 +239,8 @@ mimic_twin_device_init (MimicTwinDevice *self)
 
 MimicTwinDevice *
 mimic_twin_device_new (const char *device_id,
-                       guint       history_capacity)
+                       guint       history_capacity,
+                       guint       max_sensors)
 {
   MimicTwinDevice *self;
 
@@ -246,6 +249,8 @@ mimic_twin_device_new (const char *device_id,
   self = g_object_new (MIMIC_TYPE_TWIN_DEVICE, "id", device_id, NULL);
   if (history_capacity > 0)
     self->history_capacity = history_capacity;
+  if (max_sensors > 0)
+    self->max_sensors = max_sensors;
 
   return self;
 }
@@ -521,6 +526,14 @@ ensure_sensor (MimicTwinDevice *self,
   if (sensor != NULL)
     return sensor;
 
+  /* A feed inventing sensor ids must not grow the twin without end. */
+  if (self->sensor_order->len >= self->max_sensors)
+    {
+      if (created != NULL)
+        *created = FALSE;
+      return NULL;
+    }
+
   sensor = g_new0 (Sensor, 1);
   sensor->id = g_strdup (sensor_id);
   sensor->history = mimic_history_new (self->history_capacity);
@@ -538,10 +551,23 @@ mimic_twin_device_ensure_history (MimicTwinDevice *self,
   g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), NULL);
   g_return_val_if_fail (sensor_id != NULL, NULL);
 
-  return ensure_sensor (self, sensor_id, created)->history;
+  Sensor *sensor;
+
+  sensor = ensure_sensor (self, sensor_id, created);
+  return sensor != NULL ? sensor->history : NULL;
 }
 
-void
+gboolean
+mimic_twin_device_has_sensor (MimicTwinDevice *self,
+                              const char      *sensor_id)
+{
+  g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), FALSE);
+  g_return_val_if_fail (sensor_id != NULL, FALSE);
+
+  return g_hash_table_contains (self->sensors, sensor_id);
+}
+
+gboolean
 mimic_twin_device_apply_sample (MimicTwinDevice   *self,
                                 const MimicSample *sample,
                                 gint64             received_us)
@@ -549,13 +575,15 @@ mimic_twin_device_apply_sample (MimicTwinDevice   *self,
   Sensor *sensor;
   gboolean created;
 
-  g_return_if_fail (MIMIC_IS_TWIN_DEVICE (self));
-  g_return_if_fail (sample != NULL);
+  g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), FALSE);
+  g_return_val_if_fail (sample != NULL, FALSE);
 
   if (!isfinite (sample->value))
-    return;
+    return FALSE;
 
   sensor = ensure_sensor (self, sample->sensor_id, &created);
+  if (sensor == NULL)
+    return FALSE;
   /* A sample from a clock far ahead would push the history's rings past
    * every later sample; it is shown but not kept. */
   if (sample->timestamp_us <= received_us + MIMIC_HISTORY_MAX_CLOCK_AHEAD)
@@ -568,7 +596,7 @@ mimic_twin_device_apply_sample (MimicTwinDevice   *self,
    * far ahead: it must not hide every value after it. */
   if (sensor->has_reading && sample->timestamp_us < sensor->reading.timestamp_us &&
       sensor->reading.timestamp_us <= received_us + MIMIC_HISTORY_MAX_CLOCK_AHEAD)
-    return;
+    return TRUE;
 
   if (!sensor->has_reading || sensor->reading.value != sample->value ||
       sensor->reading.timestamp_us != sample->timestamp_us ||
@@ -580,6 +608,8 @@ mimic_twin_device_apply_sample (MimicTwinDevice   *self,
       sensor->reading.quality = sample->quality;
       mark_sensor_changed (self, sensor);
     }
+
+  return TRUE;
 }
 
 void
@@ -594,7 +624,7 @@ mimic_twin_device_restore_reading (MimicTwinDevice *self,
   g_return_if_fail (sensor_id != NULL);
 
   sensor = ensure_sensor (self, sensor_id, NULL);
-  if (sensor->has_reading || !isfinite (value))
+  if (sensor == NULL || sensor->has_reading || !isfinite (value))
     return;
 
   /* A value from before the restart is only a reminder of what was. */
@@ -670,6 +700,9 @@ ensure_parameter (MimicTwinDevice *self,
   if (parameter != NULL)
     return parameter;
 
+  if (self->parameter_order->len >= self->max_sensors)
+    return NULL;
+
   parameter = g_new0 (Parameter, 1);
   parameter->name = g_strdup (name);
   g_hash_table_insert (self->parameters, parameter->name, parameter);
@@ -691,38 +724,42 @@ set_desired (MimicTwinDevice *self,
   mark_parameter_changed (self, parameter);
 }
 
-void
+gboolean
 mimic_twin_device_apply_parameter (MimicTwinDevice            *self,
                                    const MimicParameterUpdate *update,
                                    gint64                      received_us)
 {
   Parameter *parameter;
 
-  g_return_if_fail (MIMIC_IS_TWIN_DEVICE (self));
-  g_return_if_fail (update != NULL);
+  g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), FALSE);
+  g_return_val_if_fail (update != NULL, FALSE);
 
   if (!isfinite (update->value))
-    return;
+    return FALSE;
 
   parameter = ensure_parameter (self, update->parameter);
+  if (parameter == NULL)
+    return FALSE;
 
   if (update->desired)
     {
       set_desired (self, parameter, update->value);
-      return;
+      return TRUE;
     }
 
   set_last_seen (self, received_us);
   if (parameter->has_reported && update->timestamp_us < parameter->reported_us)
-    return;
+    return TRUE;
 
   parameter->reported_us = update->timestamp_us;
   if (parameter->has_reported && parameter->reported == update->value)
-    return;
+    return TRUE;
 
   parameter->has_reported = TRUE;
   parameter->reported = update->value;
   mark_parameter_changed (self, parameter);
+
+  return TRUE;
 }
 
 gboolean
@@ -731,6 +768,8 @@ mimic_twin_device_set_desired (MimicTwinDevice  *self,
                                double            value,
                                GError          **error)
 {
+  Parameter *found;
+
   g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -748,8 +787,17 @@ mimic_twin_device_set_desired (MimicTwinDevice  *self,
       return FALSE;
     }
 
+  found = ensure_parameter (self, parameter);
+  if (found == NULL)
+    {
+      g_set_error (error, MIMIC_TWIN_STORE_ERROR, MIMIC_TWIN_STORE_ERROR_LIMIT,
+                   _("Device “%s” already has %u parameters, the most it may have"),
+                   self->id, self->max_sensors);
+      return FALSE;
+    }
+
   mimic_twin_device_begin_changes (self);
-  set_desired (self, ensure_parameter (self, parameter), value);
+  set_desired (self, found, value);
   mimic_twin_device_end_changes (self);
 
   return TRUE;

@@ -49,7 +49,10 @@ struct _MimicTwinStore
   GTimeSpan        heartbeat_timeout;
   GSource         *heartbeat_source;
   guint            history_capacity;
+  guint            max_devices;
+  guint            max_sensors;
   guint64          n_applied_samples;
+  guint64          n_refused_updates;
 
   MimicHistoryDb  *history_db;
 };
@@ -256,6 +259,8 @@ mimic_twin_store_init (MimicTwinStore *self)
   self->devices_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->touched = g_hash_table_new (NULL, NULL);
   self->history_capacity = MIMIC_HISTORY_DEFAULT_RAW_CAPACITY;
+  self->max_devices = MIMIC_TWIN_STORE_DEFAULT_MAX_DEVICES;
+  self->max_sensors = MIMIC_TWIN_STORE_DEFAULT_MAX_SENSORS;
   self->heartbeat_timeout = MIMIC_TWIN_STORE_DEFAULT_HEARTBEAT_TIMEOUT;
   restart_heartbeat (self);
 }
@@ -331,7 +336,10 @@ ensure_device (MimicTwinStore *self,
 
   if (device == NULL)
     {
-      device = mimic_twin_device_new (device_id, self->history_capacity);
+      if (self->devices->len >= self->max_devices)
+        return NULL;
+
+      device = mimic_twin_device_new (device_id, self->history_capacity, self->max_sensors);
       g_ptr_array_add (self->devices, device);
       g_hash_table_insert (self->devices_by_id, (char *) mimic_twin_device_get_id (device), device);
     }
@@ -362,12 +370,37 @@ cached_device (MimicTwinStore *self,
   return cache->device;
 }
 
+/* Only in the rare case that the store refused some samples: the database
+ * gets what the twin took, so refused ids do not pile up on disk either. */
+static MimicUpdateBatch *
+filter_refused_samples (MimicTwinStore   *self,
+                        MimicUpdateBatch *batch)
+{
+  MimicUpdateBatch *accepted = mimic_update_batch_new ();
+  guint n = mimic_update_batch_get_n_samples (batch);
+
+  mimic_update_batch_set_source (accepted, mimic_update_batch_get_source (batch));
+  for (guint i = 0; i < n; i++)
+    {
+      const MimicSample *sample = mimic_update_batch_get_sample (batch, i);
+      MimicTwinDevice *device = g_hash_table_lookup (self->devices_by_id, sample->device_id);
+
+      if (device != NULL && mimic_twin_device_has_sensor (device, sample->sensor_id))
+        mimic_update_batch_add_sample (accepted, sample->device_id, sample->sensor_id,
+                                       sample->timestamp_us, sample->value, sample->quality);
+    }
+
+  return accepted;
+}
+
 static void
 apply_one (MimicTwinStore   *self,
            MimicUpdateBatch *batch,
            gint64            received_us)
 {
   DeviceCache cache = { NULL, NULL };
+  guint64 refused = 0, refused_samples = 0;
+  MimicTwinDevice *device;
   guint n;
 
   /* What a device is and whether it is there come first, so a batch that
@@ -377,8 +410,10 @@ apply_one (MimicTwinStore   *self,
     {
       const MimicBirth *birth = mimic_update_batch_get_birth (batch, i);
 
-      mimic_twin_device_apply_birth (cached_device (self, &cache, birth->device_id),
-                                     birth, received_us);
+      if ((device = cached_device (self, &cache, birth->device_id)) != NULL)
+        mimic_twin_device_apply_birth (device, birth, received_us);
+      else
+        refused++;
     }
 
   n = mimic_update_batch_get_n_presence (batch);
@@ -386,8 +421,10 @@ apply_one (MimicTwinStore   *self,
     {
       const MimicPresenceUpdate *update = mimic_update_batch_get_presence (batch, i);
 
-      mimic_twin_device_apply_presence (cached_device (self, &cache, update->device_id),
-                                        update, received_us);
+      if ((device = cached_device (self, &cache, update->device_id)) != NULL)
+        mimic_twin_device_apply_presence (device, update, received_us);
+      else
+        refused++;
     }
 
   n = mimic_update_batch_get_n_samples (batch);
@@ -395,18 +432,20 @@ apply_one (MimicTwinStore   *self,
     {
       const MimicSample *sample = mimic_update_batch_get_sample (batch, i);
 
-      mimic_twin_device_apply_sample (cached_device (self, &cache, sample->device_id),
-                                      sample, received_us);
+      device = cached_device (self, &cache, sample->device_id);
+      if (device == NULL || !mimic_twin_device_apply_sample (device, sample, received_us))
+        refused_samples++;
     }
-  self->n_applied_samples += n;
+  self->n_applied_samples += n - refused_samples;
 
   n = mimic_update_batch_get_n_parameters (batch);
   for (guint i = 0; i < n; i++)
     {
       const MimicParameterUpdate *update = mimic_update_batch_get_parameter (batch, i);
 
-      mimic_twin_device_apply_parameter (cached_device (self, &cache, update->device_id),
-                                         update, received_us);
+      device = cached_device (self, &cache, update->device_id);
+      if (device == NULL || !mimic_twin_device_apply_parameter (device, update, received_us))
+        refused++;
     }
 
   n = mimic_update_batch_get_n_sequence_gaps (batch);
@@ -414,11 +453,33 @@ apply_one (MimicTwinStore   *self,
     {
       const MimicSequenceGap *gap = mimic_update_batch_get_sequence_gap (batch, i);
 
-      mimic_twin_device_apply_sequence_gap (cached_device (self, &cache, gap->device_id), gap);
+      if ((device = cached_device (self, &cache, gap->device_id)) != NULL)
+        mimic_twin_device_apply_sequence_gap (device, gap);
+      else
+        refused++;
     }
 
-  if (self->history_db != NULL && mimic_update_batch_get_n_samples (batch) > 0)
-    mimic_history_db_queue_batch (self->history_db, batch);
+  if (refused + refused_samples > 0)
+    {
+      if (self->n_refused_updates == 0)
+        g_debug ("Refusing updates beyond %u devices or %u sensors per device",
+                 self->max_devices, self->max_sensors);
+      self->n_refused_updates += refused + refused_samples;
+    }
+
+  if (self->history_db != NULL && mimic_update_batch_get_n_samples (batch) > refused_samples)
+    {
+      if (refused_samples == 0)
+        {
+          mimic_history_db_queue_batch (self->history_db, batch);
+        }
+      else
+        {
+          g_autoptr(MimicUpdateBatch) accepted = filter_refused_samples (self, batch);
+
+          mimic_history_db_queue_batch (self->history_db, accepted);
+        }
+    }
 }
 
 /* Applies one batch now, on the store's main context. */
@@ -597,6 +658,31 @@ mimic_twin_store_get_n_applied_samples (MimicTwinStore *self)
   return self->n_applied_samples;
 }
 
+/* Caps the number of devices, and of sensors (and of parameters) per
+ * device; updates beyond them are refused and counted. Applies to devices
+ * and sensors first seen after the call. */
+void
+mimic_twin_store_set_limits (MimicTwinStore *self,
+                             guint           max_devices,
+                             guint           max_sensors_per_device)
+{
+  g_return_if_fail (MIMIC_IS_TWIN_STORE (self));
+  g_return_if_fail (max_devices > 0);
+  g_return_if_fail (max_sensors_per_device > 0);
+
+  self->max_devices = max_devices;
+  self->max_sensors = max_sensors_per_device;
+}
+
+/* Updates refused because of the limits, since the store was made. */
+guint64
+mimic_twin_store_get_n_refused_updates (MimicTwinStore *self)
+{
+  g_return_val_if_fail (MIMIC_IS_TWIN_STORE (self), 0);
+
+  return self->n_refused_updates;
+}
+
 guint64
 mimic_twin_store_get_n_dropped_samples (MimicTwinStore *self)
 {
@@ -640,7 +726,12 @@ restore_series (MimicTwinStore     *self,
   MimicHistory *history;
   gboolean created;
 
+  if (device == NULL)
+    return;
+
   history = mimic_twin_device_ensure_history (device, series->sensor_id, &created);
+  if (history == NULL)
+    return;
 
   /* Live data got there first: rings only take what is newer than their
    * start, so reloading older data now would mostly be dropped, and what

@@ -18,9 +18,13 @@ typedef enum
 {
   MIMIC_TWIN_STORE_ERROR_INVALID,       /* a value or name the twin cannot take */
   MIMIC_TWIN_STORE_ERROR_NO_DATABASE,   /* history reload without a database */
+  MIMIC_TWIN_STORE_ERROR_LIMIT,         /* more devices, sensors or parameters than allowed */
 } MimicTwinStoreError;
 
 #define MIMIC_TWIN_STORE_DEFAULT_HEARTBEAT_TIMEOUT (60 * G_TIME_SPAN_SECOND)
+/* Caps that keep a feed inventing ids from growing the twin without end. */
+#define MIMIC_TWIN_STORE_DEFAULT_MAX_DEVICES       10000
+#define MIMIC_TWIN_STORE_DEFAULT_MAX_SENSORS       512
 
 #define MIMIC_TYPE_TWIN_STORE (mimic_twin_store_get_type ())
 
@@ -47,6 +51,10 @@ void              mimic_twin_store_set_history_capacity     (MimicTwinStore     
                                                              guint                 raw_samples);
 guint64           mimic_twin_store_get_n_applied_samples    (MimicTwinStore       *self);
 guint64           mimic_twin_store_get_n_dropped_samples    (MimicTwinStore       *self);
+void              mimic_twin_store_set_limits               (MimicTwinStore       *self,
+                                                             guint                 max_devices,
+                                                             guint                 max_sensors_per_device);
+guint64           mimic_twin_store_get_n_refused_updates    (MimicTwinStore       *self);
 
 MimicHistoryDb   *mimic_twin_store_get_history_db           (MimicTwinStore       *self);
 void              mimic_twin_store_set_history_db           (MimicTwinStore       *self,
