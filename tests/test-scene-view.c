@@ -445,7 +445,11 @@ test_scene_redraw_only_on_change (Fixture       *fixture,
 {
   guint64 renders;
 
+  /* A new label needs one render (its part's depth); text updates do not. */
+  renders = mimic_scene_view_get_render_count (fixture->view);
+  mimic_scene_view_set_label (fixture->view, "rig/left", "left_current", "0 A");
   mimic_test_wait_for_frames (fixture->window, 2);
+  g_assert_cmpuint (mimic_scene_view_get_render_count (fixture->view), ==, renders + 1);
   renders = mimic_scene_view_get_render_count (fixture->view);
   g_assert_cmpuint (renders, >, 0);
 
@@ -582,6 +586,35 @@ test_scene_camera_controls (Fixture       *fixture,
   project_node (fixture->view, "rig/left", &x1, &y1);
   g_assert_cmpint (x1, ==, x0);
   g_assert_cmpint (y1, ==, y0);
+}
+
+/* GL objects die with unrealize and come back with realize: the view
+ * taken out of its window and put back draws as before, with what changed
+ * while it was away. */
+static void
+test_scene_realize_again (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GdkTexture) shot = NULL;
+  GtkWidget *view = g_object_ref (GTK_WIDGET (fixture->view));
+  guint8 left[4], cap[4];
+
+  gtk_window_set_child (GTK_WINDOW (fixture->window), NULL);
+  g_assert_false (gtk_widget_get_realized (view));
+  mimic_test_wait_for_frames (fixture->window, 1);
+
+  mimic_scene_view_set_node_state (fixture->view, "rig/left", MIMIC_DISPLAY_STATE_ALARM_HIGH);
+  gtk_window_set_child (GTK_WINDOW (fixture->window), view);
+  g_object_unref (view);
+  mimic_test_wait_for_frames (fixture->window, 3);
+  g_assert_true (gtk_widget_get_realized (view));
+
+  shot = mimic_test_take_screenshot (fixture->window, "scene-realized-again");
+  node_pixel (fixture->view, shot, "rig/left", left);
+  node_pixel (fixture->view, shot, "rig/right/cap", cap);
+  g_assert_cmpint (left[0], >, left[1] + 80);
+  g_assert_cmpint (saturation (cap), <, 24);
+  g_assert_cmpint (cap[0], >, 70);
 }
 
 static void
@@ -732,6 +765,8 @@ main (int   argc,
               fixture_set_up, test_scene_heatmap, fixture_tear_down);
   g_test_add ("/mimic/scene/view/camera-controls", Fixture, NULL,
               fixture_set_up, test_scene_camera_controls, fixture_tear_down);
+  g_test_add ("/mimic/scene/view/realize-again", Fixture, NULL,
+              fixture_set_up, test_scene_realize_again, fixture_tear_down);
   g_test_add_func ("/mimic/scene/view/broken-shader", test_scene_broken_shader);
   g_test_add_func ("/mimic/scene/view/load-error", test_scene_load_error_shown);
   g_test_add_func ("/mimic/scene/view/pump-skid", test_scene_pump_skid);

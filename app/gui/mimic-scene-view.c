@@ -49,7 +49,7 @@ typedef struct
   graphene_point_t anchor;
   gboolean         placed;
   gboolean         dimmed;
-  guint64          dimmed_generation;  /* view_generation dimmed was found for */
+  gboolean         depth_checked;      /* dimmed was found by a GL render */
   /* Scratch for placement. */
   MimicDisplayState  state;
   float            depth;
@@ -122,7 +122,6 @@ struct _MimicSceneView
 
   guint64             render_count;
   char               *gl_renderer;
-  guint64             view_generation;  /* bumped when the camera or size moves */
 };
 
 G_DEFINE_FINAL_TYPE (MimicSceneView, mimic_scene_view, GTK_TYPE_WIDGET)
@@ -275,14 +274,25 @@ widget_aspect (MimicSceneView *self)
 }
 
 static void
+camera_clip_planes (MimicSceneView *self,
+                    float          *near_plane,
+                    float          *far_plane)
+{
+  *far_plane = self->distance + self->scene_radius * 2.f + 1e-3f;
+  *near_plane = *far_plane / 2000.f;
+}
+
+static void
 camera_matrices (MimicSceneView    *self,
                  graphene_matrix_t *view,
                  graphene_matrix_t *projection)
 {
   graphene_vec3_t forward, right, up, eye_vec;
   graphene_point3d_t eye;
-  float far_plane = self->distance + self->scene_radius * 2.f + 1e-3f;
+  float near_plane, far_plane;
   float m[16];
+
+  camera_clip_planes (self, &near_plane, &far_plane);
 
   camera_eye (self, &eye);
   camera_basis (self, &forward, &right, &up);
@@ -308,7 +318,7 @@ camera_matrices (MimicSceneView    *self,
   graphene_matrix_init_from_float (view, m);
 
   graphene_matrix_init_perspective (projection, FIELD_OF_VIEW_DEGREES, widget_aspect (self),
-                                    far_plane / 2000.f, far_plane);
+                                    near_plane, far_plane);
 }
 
 /* Something in the 3D image changed, the viewpoint did not. */
@@ -319,11 +329,10 @@ scene_changed (MimicSceneView *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-/* The viewpoint changed: what hides what must be worked out again. */
+/* The viewpoint changed; what hides what is found again in the render. */
 static void
 camera_changed (MimicSceneView *self)
 {
-  self->view_generation++;
   scene_changed (self);
 }
 
@@ -730,15 +739,23 @@ mimic_scene_view_set_label (MimicSceneView *self,
       return;
     }
 
-  if (g_strcmp0 (label->node_path, node_path) != 0)
-    label->dimmed_generation = 0;
-  g_free (label->node_path);
-  label->node_path = g_strdup (node_path);
   g_free (label->text);
   label->text = g_strdup (text);
-  g_clear_object (&label->layout);
+  if (label->layout != NULL)
+    pango_layout_set_text (label->layout, text, -1);
 
-  /* Labels live above the GL image: no 3D render needed. */
+  if (g_strcmp0 (label->node_path, node_path) != 0)
+    {
+      /* Whether the part is hidden comes from the depth buffer: a new or
+       * moved label needs one render. */
+      g_free (label->node_path);
+      label->node_path = g_strdup (node_path);
+      label->depth_checked = FALSE;
+      scene_changed (self);
+      return;
+    }
+
+  /* New text lives above the GL image: no 3D render needed. */
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -1257,6 +1274,66 @@ node_appearance (MimicSceneView *self,
     *hatch = 1.f;
 }
 
+/* Reads the depth buffer under each label's anchor: when the nearest
+ * surface there lies in front of everything the part could be, another part
+ * hides it and its label is dimmed. One pixel per label, read once per
+ * render, so text updates cost nothing here. */
+static void
+update_label_occlusion (MimicSceneView          *self,
+                        const graphene_point3d_t *eye,
+                        float                    near_plane,
+                        float                    far_plane)
+{
+  graphene_vec3_t forward, right, up;
+  int width = gtk_widget_get_width (self->gl_area);
+  int height = gtk_widget_get_height (self->gl_area);
+  int scale = gtk_widget_get_scale_factor (self->gl_area);
+  float tolerance = self->scene_radius * 0.005f;
+
+  camera_basis (self, &forward, &right, &up);
+
+  for (guint i = 0; i < self->labels->len; i++)
+    {
+      SceneLabel *label = g_ptr_array_index (self->labels, i);
+      graphene_box_t bounds;
+      graphene_point3d_t center;
+      graphene_point_t anchor;
+      graphene_vec3_t corners[8];
+      float depth = 1.f, nearest = G_MAXFLOAT, visible;
+      int node = mimic_scene_geometry_lookup (self->geometry, label->node_path);
+
+      label->depth_checked = TRUE;
+      label->dimmed = FALSE;
+      if (!mimic_scene_geometry_get_node_bounds (self->geometry, node, &bounds))
+        continue;
+      graphene_box_get_center (&bounds, &center);
+      if (!mimic_scene_view_project (self, &center, &anchor) ||
+          anchor.x < 0 || anchor.y < 0 || anchor.x >= width || anchor.y >= height)
+        continue;
+
+      glReadPixels ((int) (anchor.x * scale), (int) ((height - anchor.y) * scale), 1, 1,
+                    GL_DEPTH_COMPONENT, GL_FLOAT, &depth);
+      if (depth >= 1.f)
+        continue;
+
+      /* Window depth back to distance along the view direction. */
+      visible = 2.f * near_plane * far_plane /
+                (far_plane + near_plane - (2.f * depth - 1.f) * (far_plane - near_plane));
+
+      graphene_box_get_vertices (&bounds, corners);
+      for (guint k = 0; k < 8; k++)
+        {
+          graphene_vec3_t eye_vec, offset;
+
+          graphene_point3d_to_vec3 (eye, &eye_vec);
+          graphene_vec3_subtract (&corners[k], &eye_vec, &offset);
+          nearest = MIN (nearest, graphene_vec3_dot (&offset, &forward));
+        }
+
+      label->dimmed = visible < nearest - tolerance;
+    }
+}
+
 static gboolean
 on_area_render (GtkGLArea      *area,
                 GdkGLContext   *context,
@@ -1265,6 +1342,7 @@ on_area_render (GtkGLArea      *area,
   graphene_matrix_t view, projection;
   graphene_point3d_t eye;
   float view_floats[16], projection_floats[16];
+  float near_plane, far_plane;
   int selected = -1;
   guint n_nodes;
 
@@ -1287,6 +1365,7 @@ on_area_render (GtkGLArea      *area,
     selected = mimic_scene_geometry_lookup (self->geometry, self->selected_node);
 
   camera_matrices (self, &view, &projection);
+  camera_clip_planes (self, &near_plane, &far_plane);
   graphene_matrix_to_float (&view, view_floats);
   graphene_matrix_to_float (&projection, projection_floats);
   camera_eye (self, &eye);
@@ -1353,6 +1432,8 @@ on_area_render (GtkGLArea      *area,
   glDisable (GL_STENCIL_TEST);
   glDisable (GL_DEPTH_TEST);
 
+  update_label_occlusion (self, &eye, near_plane, far_plane);
+
   return TRUE;
 }
 
@@ -1402,59 +1483,6 @@ rect_is_free (GPtrArray             *placed,
     }
 
   return TRUE;
-}
-
-/* Whether another part lies between the camera and this part's centre:
- * boxes pick the candidates, their triangles decide. */
-static gboolean
-label_is_occluded (MimicSceneView           *self,
-                   int                       node,
-                   const graphene_box_t     *bounds,
-                   const graphene_point3d_t *eye)
-{
-  graphene_point3d_t center;
-  graphene_vec3_t direction, eye_vec, center_vec;
-  graphene_ray_t ray;
-  float own = G_MAXFLOAT;
-  guint n_nodes = mimic_scene_geometry_get_n_nodes (self->geometry);
-
-  graphene_box_get_center (bounds, &center);
-  graphene_point3d_to_vec3 (eye, &eye_vec);
-  graphene_point3d_to_vec3 (&center, &center_vec);
-  graphene_vec3_subtract (&center_vec, &eye_vec, &direction);
-  graphene_ray_init (&ray, eye, &direction);
-
-  /* How far the part's own surface is along the ray; a ray through a hole
-   * (a ring, a pipe end) stops at the centre instead. */
-  for (guint i = node; i < n_nodes; i++)
-    {
-      float d;
-
-      if (!mimic_scene_geometry_is_descendant (self->geometry, i, node))
-        continue;
-      d = mimic_scene_geometry_intersect_node (self->geometry, i, &ray);
-      if (d >= 0.f)
-        own = MIN (own, d);
-    }
-  own = MIN (own, graphene_vec3_length (&direction));
-
-  for (guint i = 0; i < n_nodes; i++)
-    {
-      const MimicSceneNode *other = mimic_scene_geometry_get_node (self->geometry, i);
-      float entry, d;
-
-      if (other->n_indices == 0 || mimic_scene_geometry_is_descendant (self->geometry, i, node))
-        continue;
-      if (!graphene_box_contains_point (&other->world_bounds, eye) &&
-          (graphene_ray_intersect_box (&ray, &other->world_bounds, &entry) == GRAPHENE_RAY_INTERSECTION_KIND_NONE ||
-           entry >= own))
-        continue;
-      d = mimic_scene_geometry_intersect_node (self->geometry, i, &ray);
-      if (d >= 0.f && d < own * 0.999f)
-        return TRUE;
-    }
-
-  return FALSE;
 }
 
 static int
@@ -1512,12 +1540,6 @@ place_labels (MimicSceneView *self)
         label->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), label->text);
       label->state = effective_state (self, node);
       label->depth = graphene_point3d_distance (&eye, &center, NULL);
-      /* Triangle tests are the costly part: only when the view moved. */
-      if (label->dimmed_generation != self->view_generation)
-        {
-          label->dimmed = label_is_occluded (self, node, &bounds, &eye);
-          label->dimmed_generation = self->view_generation;
-        }
       g_ptr_array_add (order, label);
     }
 
@@ -2135,7 +2157,6 @@ mimic_scene_view_init (MimicSceneView *self)
   self->distance = 5.f;
   self->scene_radius = 1.f;
   self->legend_max = 1.0;
-  self->view_generation = 1;
 
   self->gl_area = gtk_gl_area_new ();
   gtk_gl_area_set_required_version (GTK_GL_AREA (self->gl_area), 3, 3);
