@@ -842,6 +842,50 @@ build_reply (const char *id,
   return json_to_string (root, FALSE);
 }
 
+/* A copy of @node that is valid JSON: a number that overflowed to
+ * infinity is written as the string "non-finite". */
+static JsonNode *
+copy_loggable (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE &&
+      !isfinite (json_node_get_double (node)))
+    {
+      JsonNode *text = json_node_new (JSON_NODE_VALUE);
+
+      json_node_set_string (text, "non-finite");
+      return text;
+    }
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *copy = json_object_new ();
+      JsonNode *result = json_node_new (JSON_NODE_OBJECT);
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        json_object_set_member (copy, name, copy_loggable (member));
+      json_node_take_object (result, copy);
+      return result;
+    }
+
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *source = json_node_get_array (node);
+      JsonArray *copy = json_array_new ();
+      JsonNode *result = json_node_new (JSON_NODE_ARRAY);
+
+      for (guint i = 0; i < json_array_get_length (source); i++)
+        json_array_add_element (copy, copy_loggable (json_array_get_element (source, i)));
+      json_node_take_array (result, copy);
+      return result;
+    }
+
+  return json_node_copy (node);
+}
+
 static char *
 build_log_line (MimicSimDevice *self,
                 const char     *id,
@@ -865,7 +909,7 @@ build_log_line (MimicSimDevice *self,
   json_builder_add_string_value (builder, name);
   json_builder_set_member_name (builder, "args");
   if (args != NULL)
-    json_builder_add_value (builder, json_node_copy (args));
+    json_builder_add_value (builder, copy_loggable (args));
   else
     json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "outcome");
@@ -1086,7 +1130,7 @@ mimic_sim_device_handle_command (MimicSimDevice  *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
   g_autofree char *reason = NULL;
-  JsonNode *root, *id_node, *args_node = NULL;
+  JsonNode *root = NULL, *id_node, *args_node = NULL;
   JsonObject *request, *args = NULL;
   const char *cached;
   char *reply;
@@ -1099,15 +1143,23 @@ mimic_sim_device_handle_command (MimicSimDevice  *self,
   *reported_changed = FALSE;
 
   if (!json_parser_load_from_data (parser, payload, length, &error))
+    reason = g_strdup_printf (_("Malformed JSON: %s"), error->message);
+  else if ((root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    reason = g_strdup (_("The request is not a JSON object"));
+
+  /* Unreadable: only the transport's id can name it. */
+  if (reason != NULL)
     {
-      g_autofree char *message = g_strdup_printf (_("Malformed JSON: %s"), error->message);
-
-      return build_reply (correlation_id, "rejected", message, now_ms);
+      if (correlation_id == NULL || correlation_id[0] == '\0')
+        return build_reply (NULL, "rejected", reason, now_ms);
+      cached = g_hash_table_lookup (self->replies, correlation_id);
+      if (cached != NULL)
+        return g_strdup (cached);
+      reply = build_reply (correlation_id, "rejected", reason, now_ms);
+      remember_reply (self, correlation_id, reply);
+      *log_line = build_log_line (self, correlation_id, name, NULL, "rejected", reason, now_ms);
+      return reply;
     }
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return build_reply (correlation_id, "rejected", _("The request is not a JSON object"), now_ms);
   request = json_node_get_object (root);
 
   id_node = json_object_get_member (request, "id");

@@ -879,13 +879,16 @@ mimic_sim_fleet_listen_websocket (MimicSimFleet  *self,
   g_return_val_if_fail (MIMIC_IS_SIM_FLEET (self), 0);
   g_return_val_if_fail (address != NULL, 0);
 
-  connectable = g_network_address_parse (address, 0, &local_error);
+  /* A port is required: without one the address would be looked up as a
+   * host name. */
+  if (strrchr (address, ':') != NULL)
+    connectable = g_network_address_parse (address, 0, &local_error);
   if (connectable != NULL)
     {
       enumerator = g_socket_connectable_enumerate (connectable);
       socket_address = g_socket_address_enumerator_next (enumerator, NULL, &local_error);
     }
-  if (socket_address == NULL || strrchr (address, ':') == NULL)
+  if (socket_address == NULL)
     {
       g_set_error (error, MIMIC_SIM_ERROR, MIMIC_SIM_ERROR_INVALID_ARGUMENT,
                    _("“%s” is not HOST:PORT: %s"), address,
