@@ -175,6 +175,10 @@ typedef struct
 
 #define MIMIC_TYPE_ASSET (mimic_asset_get_type ())
 
+/* An asset is immutable once loaded, so any thread may read it (a feed's
+ * decoder does) while it holds a reference. mimic_asset_get_file() is the
+ * absolute path of the description; problems name it as it was given. */
+
 G_DECLARE_FINAL_TYPE (MimicAsset, mimic_asset, MIMIC, ASSET, GObject)
 
 MimicAsset                *mimic_asset_new_from_file          (const char   *path,
