@@ -53,9 +53,14 @@ typedef struct
   GMainContext          *owner_context;
   GThread               *owner_thread;
 
-  /* Guards the decoder against configuration from other threads. */
+  /* Guards the decoder against configuration from other threads, and
+   * the batch being filled when decoding in the caller's thread. */
   GMutex                 decoder_mutex;
   MimicTelemetryDecoder *decoder;
+  gboolean               decode_in_caller;
+  MimicUpdateBatch      *inline_batch;
+  guint                  inline_batch_messages;
+  gint64                 inline_deadline;
 
   GAsyncQueue           *queue;
   GThread               *worker;
@@ -71,6 +76,12 @@ typedef struct
   MimicFeedMessageFunc   tap;
   gpointer               tap_data;
   GDestroyNotify         tap_destroy;
+
+  /* Guards the command message handler. */
+  GMutex                 command_mutex;
+  MimicFeedCommandMessageFunc command_handler;
+  gpointer               command_data;
+  GDestroyNotify         command_destroy;
 
   /* Guards everything below. */
   GMutex                 health_mutex;
@@ -270,6 +281,9 @@ hand_over_batch (MimicFeed         *self,
   g_clear_pointer (batch, mimic_update_batch_unref);
 }
 
+static void hand_over_inline_batch (MimicFeed *self,
+                                    gboolean   force);
+
 static gpointer
 decode_worker (gpointer data)
 {
@@ -392,6 +406,7 @@ mimic_feed_dispose (GObject *object)
       MIMIC_FEED_GET_CLASS (self)->stop (self);
     }
   stop_worker (self);
+  hand_over_inline_batch (self, TRUE);
 
   g_mutex_lock (&priv->handler_mutex);
   if (priv->handler_destroy != NULL)
@@ -402,6 +417,7 @@ mimic_feed_dispose (GObject *object)
   g_mutex_unlock (&priv->handler_mutex);
 
   mimic_feed_set_message_tap (self, NULL, NULL, NULL);
+  mimic_feed_set_command_message_handler (self, NULL, NULL, NULL);
 
   G_OBJECT_CLASS (mimic_feed_parent_class)->dispose (object);
 }
@@ -426,6 +442,7 @@ mimic_feed_finalize (GObject *object)
   g_mutex_clear (&priv->decoder_mutex);
   g_mutex_clear (&priv->handler_mutex);
   g_mutex_clear (&priv->tap_mutex);
+  g_mutex_clear (&priv->command_mutex);
   g_mutex_clear (&priv->health_mutex);
 
   G_OBJECT_CLASS (mimic_feed_parent_class)->finalize (object);
@@ -544,6 +561,7 @@ mimic_feed_init (MimicFeed *self)
   g_mutex_init (&priv->decoder_mutex);
   g_mutex_init (&priv->handler_mutex);
   g_mutex_init (&priv->tap_mutex);
+  g_mutex_init (&priv->command_mutex);
   g_mutex_init (&priv->health_mutex);
   priv->queue = g_async_queue_new ();
   priv->owner_context = g_main_context_ref_thread_default ();
@@ -818,6 +836,50 @@ mimic_feed_stop (MimicFeed *self)
   mimic_feed_set_state (self, MIMIC_FEED_STATE_DISCONNECTED, NULL);
 }
 
+/* Hands over the batch filled in the caller's thread when it is full,
+ * when it is older than the flush interval, or when @force is set. */
+static void
+hand_over_inline_batch (MimicFeed *self,
+                        gboolean   force)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  MimicUpdateBatch *batch = NULL;
+
+  g_mutex_lock (&priv->decoder_mutex);
+  if (priv->inline_batch != NULL &&
+      (force || priv->inline_batch_messages >= MIMIC_FEED_BATCH_MESSAGES ||
+       g_get_monotonic_time () >= priv->inline_deadline))
+    {
+      batch = g_steal_pointer (&priv->inline_batch);
+      priv->inline_batch_messages = 0;
+    }
+  g_mutex_unlock (&priv->decoder_mutex);
+
+  hand_over_batch (self, &batch);
+}
+
+void
+mimic_feed_hand_over_due (MimicFeed *self)
+{
+  g_return_if_fail (MIMIC_IS_FEED (self));
+
+  hand_over_inline_batch (self, FALSE);
+}
+
+void
+mimic_feed_set_decode_in_caller (MimicFeed *self,
+                                 gboolean   decode_in_caller)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+
+  g_return_if_fail (MIMIC_IS_FEED (self));
+
+  hand_over_inline_batch (self, TRUE);
+  g_mutex_lock (&priv->decoder_mutex);
+  priv->decode_in_caller = !!decode_in_caller;
+  g_mutex_unlock (&priv->decoder_mutex);
+}
+
 void
 mimic_feed_flush (MimicFeed *self)
 {
@@ -826,6 +888,8 @@ mimic_feed_flush (MimicFeed *self)
   QueueItem *item;
 
   g_return_if_fail (MIMIC_IS_FEED (self));
+
+  hand_over_inline_batch (self, TRUE);
 
   if (priv->worker == NULL)
     return;
@@ -888,6 +952,80 @@ mimic_feed_count_rejection (MimicFeed      *self,
   count_refused_at_door (self, rejection, length, received_us);
 }
 
+/* Decodes on the calling thread when the subclass asked for it: its
+ * network thread is a worker already, and skipping the queue saves a copy
+ * and a thread wake-up per message. */
+static gboolean
+decode_now (MimicFeed    *self,
+            const char   *topic,
+            const guint8 *payload,
+            gsize         length,
+            gint64        received_us)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  MimicDecodeResult result;
+
+  g_mutex_lock (&priv->decoder_mutex);
+  if (!priv->decode_in_caller)
+    {
+      g_mutex_unlock (&priv->decoder_mutex);
+      return FALSE;
+    }
+
+  if (priv->inline_batch == NULL)
+    {
+      priv->inline_batch = mimic_update_batch_new ();
+      mimic_update_batch_set_source (priv->inline_batch, priv->id);
+      priv->inline_deadline = g_get_monotonic_time () + MIMIC_FEED_FLUSH_INTERVAL_US;
+    }
+  mimic_telemetry_decoder_decode (priv->decoder, topic, payload, length, received_us,
+                                  priv->inline_batch, &result);
+  priv->inline_batch_messages++;
+  g_mutex_unlock (&priv->decoder_mutex);
+
+  count_message (self, &result, received_us);
+  hand_over_inline_batch (self, FALSE);
+
+  return TRUE;
+}
+
+/* Command responses never reach the decoder; births reach both. Returns
+ * TRUE when the message was consumed. */
+static gboolean
+route_command_message (MimicFeed    *self,
+                       const char   *topic,
+                       const guint8 *payload,
+                       gsize         length,
+                       const guint8 *correlation,
+                       gsize         correlation_length)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  gsize root_length = strlen (priv->root);
+  const char *rest, *level;
+  gboolean is_response;
+
+  if (g_atomic_pointer_get (&priv->command_handler) == NULL ||
+      strncmp (topic, priv->root, root_length) != 0 || topic[root_length] != '/')
+    return FALSE;
+
+  /* ROOT/X/cmd-response[/...] or ROOT/X/birth */
+  rest = topic + root_length + 1;
+  level = strchr (rest, '/');
+  if (level == NULL || level == rest)
+    return FALSE;
+  level++;
+  is_response = strncmp (level, "cmd-response", 12) == 0 && (level[12] == '\0' || level[12] == '/');
+  if (!is_response && strcmp (level, "birth") != 0)
+    return FALSE;
+
+  g_mutex_lock (&priv->command_mutex);
+  if (priv->command_handler != NULL)
+    priv->command_handler (self, topic, payload, length, correlation, correlation_length, priv->command_data);
+  g_mutex_unlock (&priv->command_mutex);
+
+  return is_response;
+}
+
 void
 mimic_feed_ingest_message (MimicFeed    *self,
                            const char   *topic,
@@ -913,6 +1051,9 @@ mimic_feed_ingest_message (MimicFeed    *self,
       g_mutex_unlock (&priv->tap_mutex);
     }
 
+  if (route_command_message (self, topic, payload, length, NULL, 0))
+    return;
+
   /* The size cap is checked here, before the copy, so an oversized
    * payload costs nothing but its count. Reading the cap without the
    * decoder lock is fine: a gsize load is atomic on every platform GLib
@@ -933,6 +1074,9 @@ mimic_feed_ingest_message (MimicFeed    *self,
   g_mutex_lock (&priv->health_mutex);
   priv->health.bytes += length;
   g_mutex_unlock (&priv->health_mutex);
+
+  if (decode_now (self, topic, payload, length, received_us))
+    return;
 
   item = g_new (QueueItem, 1);
   item->kind = ITEM_MESSAGE;
@@ -1084,4 +1228,94 @@ mimic_feed_new_for_url (const char  *url,
   g_set_error (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_UNSUPPORTED_SCHEME,
                _("Feeds of the kind “%s” are not supported (%s)"), scheme, url);
   return NULL;
+}
+
+/**
+ * mimic_feed_set_command_message_handler:
+ * @self: a #MimicFeed
+ * @func: (nullable): called with every command response and birth on the
+ *   thread that received it; %NULL removes the handler
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data when the handler is replaced
+ *
+ * Lets a command manager see the answers to its commands without them
+ * being counted as unknown telemetry.
+ */
+void
+mimic_feed_set_command_message_handler (MimicFeed                   *self,
+                                        MimicFeedCommandMessageFunc  func,
+                                        gpointer                     user_data,
+                                        GDestroyNotify               destroy)
+{
+  MimicFeedPrivate *priv = mimic_feed_get_instance_private (self);
+  GDestroyNotify old_destroy;
+  gpointer old_data;
+
+  g_return_if_fail (MIMIC_IS_FEED (self));
+
+  /* Holding the lock waits out a handler call in progress. */
+  g_mutex_lock (&priv->command_mutex);
+  old_destroy = priv->command_destroy;
+  old_data = priv->command_data;
+  priv->command_data = user_data;
+  priv->command_destroy = destroy;
+  g_atomic_pointer_set (&priv->command_handler, func);
+  g_mutex_unlock (&priv->command_mutex);
+
+  if (old_destroy != NULL)
+    old_destroy (old_data);
+}
+
+void
+mimic_feed_ingest_command_response (MimicFeed    *self,
+                                    const char   *topic,
+                                    const guint8 *payload,
+                                    gsize         length,
+                                    const guint8 *correlation,
+                                    gsize         correlation_length)
+{
+  g_return_if_fail (MIMIC_IS_FEED (self));
+  g_return_if_fail (topic != NULL);
+
+  route_command_message (self, topic, payload, length, correlation, correlation_length);
+}
+
+gboolean
+mimic_feed_can_send_commands (MimicFeed *self)
+{
+  g_return_val_if_fail (MIMIC_IS_FEED (self), FALSE);
+
+  return MIMIC_FEED_GET_CLASS (self)->send_command != NULL;
+}
+
+gboolean
+mimic_feed_send_command (MimicFeed   *self,
+                         const char  *device_id,
+                         const char  *command,
+                         const char  *payload_json,
+                         const char  *correlation_id,
+                         guint        expiry_s,
+                         GError     **error)
+{
+  MimicFeedClass *klass;
+
+  g_return_val_if_fail (MIMIC_IS_FEED (self), FALSE);
+  g_return_val_if_fail (device_id != NULL && command != NULL && payload_json != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  klass = MIMIC_FEED_GET_CLASS (self);
+  if (klass->send_command == NULL)
+    {
+      g_set_error (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_PROTOCOL,
+                   _("%s cannot send commands"), mimic_feed_get_url (self));
+      return FALSE;
+    }
+  if (mimic_feed_get_state (self) != MIMIC_FEED_STATE_CONNECTED)
+    {
+      g_set_error (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_CONNECTION_FAILED,
+                   _("%s is not connected"), mimic_feed_get_url (self));
+      return FALSE;
+    }
+
+  return klass->send_command (self, device_id, command, payload_json, correlation_id, expiry_s, error);
 }

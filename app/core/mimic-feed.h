@@ -108,9 +108,20 @@ struct _MimicFeedClass
   /* Disconnect and stop reconnecting; must not block for long. After it
    * returns, the subclass calls mimic_feed_ingest_message() no more. */
   void     (*stop)         (MimicFeed           *self);
+  /* Queues a command request for ROOT/@device_id/cmd/@command without
+   * blocking; never retained. @correlation_id goes into the transport's
+   * own correlation field where it has one. Messages still unacknowledged
+   * by the broker when the connection drops are not sent again. */
+  gboolean (*send_command) (MimicFeed           *self,
+                            const char          *device_id,
+                            const char          *command,
+                            const char          *payload_json,
+                            const char          *correlation_id,
+                            guint                expiry_s,
+                            GError             **error);
 
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 void            mimic_feed_start_async          (MimicFeed           *self,
@@ -164,6 +175,32 @@ gsize           mimic_feed_get_max_payload      (MimicFeed           *self);
 /* Topic filters the bindings need, besides the native ones. */
 GPtrArray      *mimic_feed_dup_binding_filters  (MimicFeed           *self);
 
+/* Command responses (topics ROOT/X/cmd-response[/...]) and births, handed
+ * over on the thread that received them, before decoding: responses go
+ * only here, births also to the decoder. @correlation is the transport's
+ * id (MQTT 5 Correlation Data), NULL when it has none. Keep it short. */
+typedef void (*MimicFeedCommandMessageFunc) (MimicFeed    *feed,
+                                             const char   *topic,
+                                             const guint8 *payload,
+                                             gsize         length,
+                                             const guint8 *correlation,
+                                             gsize         correlation_length,
+                                             gpointer      user_data);
+void            mimic_feed_set_command_message_handler (MimicFeed                   *self,
+                                                        MimicFeedCommandMessageFunc  func,
+                                                        gpointer                     user_data,
+                                                        GDestroyNotify               destroy);
+/* Whether the feed can carry commands at all (a replay cannot). */
+gboolean        mimic_feed_can_send_commands    (MimicFeed           *self);
+/* See MimicFeedClass.send_command; fails when not connected. */
+gboolean        mimic_feed_send_command         (MimicFeed           *self,
+                                                 const char          *device_id,
+                                                 const char          *command,
+                                                 const char          *payload_json,
+                                                 const char          *correlation_id,
+                                                 guint                expiry_s,
+                                                 GError             **error);
+
 /* A feed for mqtt://, mqtts:// (and whatever other schemes are built in),
  * with credentials from the URL's user information. */
 MimicFeed      *mimic_feed_new_for_url          (const char          *url,
@@ -175,6 +212,13 @@ void            mimic_feed_ingest_message       (MimicFeed           *self,
                                                  const guint8        *payload,
                                                  gsize                length,
                                                  gint64               received_us);
+/* A command response with the transport's correlation data. */
+void            mimic_feed_ingest_command_response (MimicFeed         *self,
+                                                    const char        *topic,
+                                                    const guint8      *payload,
+                                                    gsize              length,
+                                                    const guint8      *correlation,
+                                                    gsize              correlation_length);
 /* Refusals a subclass makes itself, counted in the health. */
 void            mimic_feed_count_rejection      (MimicFeed           *self,
                                                  MimicRejection       rejection,
@@ -183,6 +227,14 @@ void            mimic_feed_count_rejection      (MimicFeed           *self,
 void            mimic_feed_set_state            (MimicFeed           *self,
                                                  MimicFeedState       state,
                                                  const char          *error_message);
+/* When TRUE, mimic_feed_ingest_message() decodes on the calling thread
+ * instead of queueing for the feed's worker: for subclasses whose network
+ * thread is a worker already (never the main loop). They then call
+ * mimic_feed_hand_over_due() at least every MIMIC_FEED_FLUSH_INTERVAL_US,
+ * so a quiet feed does not hold back its last batch. */
+void            mimic_feed_set_decode_in_caller (MimicFeed           *self,
+                                                 gboolean             decode_in_caller);
+void            mimic_feed_hand_over_due        (MimicFeed           *self);
 /* Waits until every message ingested so far has been decoded and handed
  * to the batch handler. For tests and for stop; not on the main loop of a
  * busy UI. */

@@ -21,7 +21,8 @@
 #include "mimic-mqtt-feed.h"
 
 #define KEEPALIVE_S 30
-#define LOOP_TIMEOUT_MS 100
+/* Also how late a quiet feed hands over its last batch. */
+#define LOOP_TIMEOUT_MS 10
 
 struct _MimicMqttFeed
 {
@@ -52,7 +53,34 @@ struct _MimicMqttFeed
   gboolean          fatal;             /* stop retrying: refused credentials, TLS */
   gboolean          retry_now;         /* fall back to another protocol version at once */
   char             *fatal_message;
+
+  /* Commands: the outbox is guarded by the mutex; the rest belongs to
+   * the I/O thread. The response topic is this feed's own, so replies
+   * to other consoles never reach it (MQTT 5). */
+  char             *command_token;
+  char             *response_topic;
+  GQueue            outbox;            /* OutgoingCommand */
+  GHashTable       *unacked_commands;  /* message ids awaiting PUBACK */
 };
+
+typedef struct
+{
+  char  *topic;
+  char  *payload;
+  char  *correlation_id;
+  guint  expiry_s;
+} OutgoingCommand;
+
+static void
+outgoing_command_free (gpointer data)
+{
+  OutgoingCommand *outgoing = data;
+
+  g_free (outgoing->topic);
+  g_free (outgoing->payload);
+  g_free (outgoing->correlation_id);
+  g_free (outgoing);
+}
 
 G_DEFINE_FINAL_TYPE (MimicMqttFeed, mimic_mqtt_feed, MIMIC_TYPE_FEED)
 
@@ -153,6 +181,12 @@ subscribe_all (MimicMqttFeed *self)
   g_ptr_array_add (topics, g_strdup_printf ("%s/+/status", root));
   g_ptr_array_add (topics, g_strdup_printf ("%s/+/reported", root));
   g_ptr_array_add (topics, g_strdup_printf ("%s/+/telemetry", root));
+  /* MQTT 3.1.1 has no response topic: devices answer on a shared one
+   * and the id in the reply tells whose command it was. */
+  if (mimic_mqtt_feed_get_protocol_version (self) == MQTT_PROTOCOL_V5)
+    g_ptr_array_add (topics, g_strdup (self->response_topic));
+  else
+    g_ptr_array_add (topics, g_strdup_printf ("%s/+/cmd-response/+", root));
   for (guint i = 0; i < bindings->len; i++)
     g_ptr_array_add (topics, g_strdup (g_ptr_array_index (bindings, i)));
 
@@ -251,9 +285,148 @@ on_message (struct mosquitto               *mosq,
 {
   MimicMqttFeed *self = data;
 
+  if (self->response_topic != NULL && strcmp (message->topic, self->response_topic) == 0)
+    {
+      void *correlation = NULL;
+      uint16_t correlation_length = 0;
+
+      mosquitto_property_read_binary (properties, MQTT_PROP_CORRELATION_DATA,
+                                      &correlation, &correlation_length, false);
+      mimic_feed_ingest_command_response (MIMIC_FEED (self), message->topic, message->payload,
+                                          message->payloadlen > 0 ? (gsize) message->payloadlen : 0,
+                                          correlation, correlation_length);
+      free (correlation);
+      return;
+    }
+
   mimic_feed_ingest_message (MIMIC_FEED (self), message->topic, message->payload,
                              message->payloadlen > 0 ? (gsize) message->payloadlen : 0,
                              g_get_real_time ());
+}
+
+static void
+on_publish (struct mosquitto         *mosq,
+            void                     *data,
+            int                       mid,
+            int                       reason_code,
+            const mosquitto_property *properties)
+{
+  MimicMqttFeed *self = data;
+
+  g_hash_table_remove (self->unacked_commands, GINT_TO_POINTER (mid));
+}
+
+/* Publishes the queued commands: QoS 1, never retained, and with MQTT 5
+ * the response topic, the correlation data and an expiry, so a broker
+ * holding it for an offline device drops it once it is no longer
+ * wanted. */
+static void
+publish_outbox (MimicMqttFeed *self)
+{
+  GQueue pending = G_QUEUE_INIT;
+  int version;
+
+  g_mutex_lock (&self->mutex);
+  pending = self->outbox;
+  g_queue_init (&self->outbox);
+  version = self->protocol_version;
+  g_mutex_unlock (&self->mutex);
+
+  while (!g_queue_is_empty (&pending))
+    {
+      OutgoingCommand *outgoing = g_queue_pop_head (&pending);
+      mosquitto_property *properties = NULL;
+      int mid = 0, rc;
+
+      if (version == MQTT_PROTOCOL_V5)
+        {
+          mosquitto_property_add_string (&properties, MQTT_PROP_RESPONSE_TOPIC, self->response_topic);
+          if (outgoing->correlation_id != NULL)
+            mosquitto_property_add_binary (&properties, MQTT_PROP_CORRELATION_DATA, outgoing->correlation_id,
+                                           (uint16_t) strlen (outgoing->correlation_id));
+          if (outgoing->expiry_s > 0)
+            mosquitto_property_add_int32 (&properties, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, outgoing->expiry_s);
+        }
+
+      rc = mosquitto_publish_v5 (self->mosq, &mid, outgoing->topic, (int) strlen (outgoing->payload),
+                                 outgoing->payload, 1, false, properties);
+      mosquitto_property_free_all (&properties);
+      if (rc == MOSQ_ERR_SUCCESS)
+        g_hash_table_add (self->unacked_commands, GINT_TO_POINTER (mid));
+      else
+        g_warning ("Could not publish a command to %s: %s", outgoing->topic, mosquitto_strerror (rc));
+      outgoing_command_free (outgoing);
+    }
+}
+
+static void
+drop_outbox (MimicMqttFeed *self)
+{
+  g_mutex_lock (&self->mutex);
+  g_queue_clear_full (&self->outbox, outgoing_command_free);
+  g_mutex_unlock (&self->mutex);
+}
+
+static gboolean configure_client (MimicMqttFeed  *self,
+                                  GError        **error);
+
+/* libmosquitto sends a QoS 1 message again after a reconnect until the
+ * broker acknowledged it. A command must not run twice on a device that
+ * cannot tell a repeat, so a client with commands in flight is replaced
+ * by a fresh one before reconnecting; whether to send again is the
+ * command manager's decision. */
+static void
+forget_unacked_commands (MimicMqttFeed *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  drop_outbox (self);
+  if (g_hash_table_size (self->unacked_commands) == 0)
+    return;
+
+  g_debug ("%s: dropping %u unacknowledged commands", mimic_feed_get_id (MIMIC_FEED (self)),
+           g_hash_table_size (self->unacked_commands));
+  g_hash_table_remove_all (self->unacked_commands);
+  g_clear_pointer (&self->mosq, mosquitto_destroy);
+  if (!configure_client (self, &error))
+    {
+      self->fatal = TRUE;
+      g_free (self->fatal_message);
+      self->fatal_message = g_strdup (error->message);
+    }
+}
+
+static gboolean
+mimic_mqtt_feed_send_command (MimicFeed   *feed,
+                              const char  *device_id,
+                              const char  *command,
+                              const char  *payload_json,
+                              const char  *correlation_id,
+                              guint        expiry_s,
+                              GError     **error)
+{
+  MimicMqttFeed *self = MIMIC_MQTT_FEED (feed);
+  OutgoingCommand *outgoing;
+
+  if (device_id[0] == '\0' || strpbrk (device_id, "/+#") != NULL ||
+      command[0] == '\0' || strpbrk (command, "/+#") != NULL)
+    {
+      g_set_error (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_PROTOCOL,
+                   _("“%s/%s” cannot be part of an MQTT topic"), device_id, command);
+      return FALSE;
+    }
+
+  outgoing = g_new0 (OutgoingCommand, 1);
+  outgoing->topic = g_strdup_printf ("%s/%s/cmd/%s", mimic_feed_get_root (feed), device_id, command);
+  outgoing->payload = g_strdup (payload_json);
+  outgoing->correlation_id = g_strdup (correlation_id);
+  outgoing->expiry_s = expiry_s;
+
+  g_mutex_lock (&self->mutex);
+  g_queue_push_tail (&self->outbox, outgoing);
+  g_mutex_unlock (&self->mutex);
+
+  return TRUE;
 }
 
 static gboolean
@@ -343,7 +516,12 @@ io_thread_run (gpointer data)
         {
           /* Runs until the connection drops; callbacks fire in here. */
           do
-            rc = mosquitto_loop (self->mosq, LOOP_TIMEOUT_MS, 1);
+            {
+              rc = mosquitto_loop (self->mosq, LOOP_TIMEOUT_MS, 1);
+              if (rc == MOSQ_ERR_SUCCESS && self->session_up)
+                publish_outbox (self);
+              mimic_feed_hand_over_due (feed);
+            }
           while (rc == MOSQ_ERR_SUCCESS && !is_stopping (self) && !self->fatal);
         }
 
@@ -357,6 +535,7 @@ io_thread_run (gpointer data)
           mimic_backoff_disconnected (self->backoff, g_get_monotonic_time ());
         }
       mosquitto_disconnect (self->mosq);
+      forget_unacked_commands (self);
 
       if (self->retry_now)
         continue;
@@ -409,6 +588,10 @@ configure_client (MimicMqttFeed  *self,
   mosquitto_connect_v5_callback_set (self->mosq, on_connect);
   mosquitto_message_v5_callback_set (self->mosq, on_message);
   mosquitto_subscribe_v5_callback_set (self->mosq, on_subscribe);
+  mosquitto_publish_v5_callback_set (self->mosq, on_publish);
+  if (self->response_topic == NULL)
+    self->response_topic = g_strdup_printf ("%s/%s/cmd-response", mimic_feed_get_root (MIMIC_FEED (self)),
+                                            self->command_token);
 
   if (self->username != NULL)
     mosquitto_username_pw_set (self->mosq, self->username, self->password);
@@ -515,6 +698,10 @@ mimic_mqtt_feed_finalize (GObject *object)
   g_free (self->certificate_file);
   g_free (self->key_file);
   g_free (self->fatal_message);
+  g_free (self->command_token);
+  g_free (self->response_topic);
+  g_queue_clear_full (&self->outbox, outgoing_command_free);
+  g_hash_table_unref (self->unacked_commands);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->wake);
 
@@ -532,6 +719,7 @@ mimic_mqtt_feed_class_init (MimicMqttFeedClass *klass)
   feed_class->start_async = mimic_mqtt_feed_start_async;
   feed_class->start_finish = mimic_mqtt_feed_start_finish;
   feed_class->stop = mimic_mqtt_feed_stop;
+  feed_class->send_command = mimic_mqtt_feed_send_command;
 }
 
 static void
@@ -551,6 +739,11 @@ mimic_mqtt_feed_init (MimicMqttFeed *self)
   g_cond_init (&self->wake);
   self->protocol_version = MQTT_PROTOCOL_V5;
   self->backoff = mimic_backoff_new (500, 2.0, 30000);
+  self->command_token = g_strdup_printf ("_console-%08x%08x", g_random_int (), g_random_int ());
+  g_queue_init (&self->outbox);
+  self->unacked_commands = g_hash_table_new (NULL, NULL);
+  /* The I/O thread never touches the main loop: decode right there. */
+  mimic_feed_set_decode_in_caller (MIMIC_FEED (self), TRUE);
 }
 
 MimicMqttFeed *
