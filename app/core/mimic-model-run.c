@@ -20,15 +20,17 @@
 
 #include "mimic-model-run.h"
 
+#define INTERNAL_STOPS 256
+
 void
 mimic_model_run_options_init (MimicModelRunOptions *options)
 {
   g_return_if_fail (options != NULL);
 
-  options->stepper = MIMIC_MODEL_STEPPER_MSBDF;
+  options->stepper = MIMIC_MODEL_STEPPER_RKF45;
   options->fixed_step_s = 1.0;
-  options->absolute_tolerance = 1.0;
-  options->relative_tolerance = 1e-7;
+  options->absolute_tolerance = 1e-5;
+  options->relative_tolerance = 1e-5;
   options->crossing_tolerance_s = 1.0;
   options->n_points = 0;
 }
@@ -110,7 +112,6 @@ typedef struct
   gsl_odeiv2_driver          *driver;     /* adaptive steppers */
   gsl_odeiv2_step            *fixed;      /* RK4 at a fixed step */
   double                     *error;
-  double                     *scale_abs;
   double                      h;
 } Stepper;
 
@@ -140,16 +141,9 @@ stepper_init (Stepper                    *stepper,
   else if (options->stepper == MIMIC_MODEL_STEPPER_MSBDF)
     type = gsl_odeiv2_step_msbdf;
 
-  /* Each state has its own absolute tolerance: a kelvin-scale temperature
-   * and a wear fraction that moves by 1e-7 a minute cannot share one. */
-  stepper->scale_abs = g_new0 (double, n_states);
-  for (guint i = 0; i < n_states; i++)
-    stepper->scale_abs[i] = run_system->klass->states[i].tolerance > 0.0
-                            ? run_system->klass->states[i].tolerance : 1e-6;
-  stepper->driver = gsl_odeiv2_driver_alloc_scaled_new (&stepper->system, type, first_step,
-                                                        options->absolute_tolerance,
-                                                        options->relative_tolerance,
-                                                        1.0, 0.0, stepper->scale_abs);
+  stepper->driver = gsl_odeiv2_driver_alloc_y_new (&stepper->system, type, first_step,
+                                                   options->absolute_tolerance,
+                                                   options->relative_tolerance);
 }
 
 static void
@@ -158,7 +152,6 @@ stepper_clear (Stepper *stepper)
   g_clear_pointer (&stepper->driver, gsl_odeiv2_driver_free);
   g_clear_pointer (&stepper->fixed, gsl_odeiv2_step_free);
   g_clear_pointer (&stepper->error, g_free);
-  g_clear_pointer (&stepper->scale_abs, g_free);
 }
 
 /* After a jump in the state or the inputs, history-based steppers must
@@ -277,7 +270,7 @@ refine_crossing (Stepper      *probe,
         c = 0.5 * (a + b);
 
       memcpy (y_scratch, y_a, n * sizeof (double));
-      if (stepper_integrate (probe, t_a, c, y_scratch, c - t_a) != GSL_SUCCESS)
+      if (stepper_integrate (probe, t_a, c, y_scratch, MIN (c - t_a, 10.0)) != GSL_SUCCESS)
         break;
       watch_evaluate (watch, c, y_scratch, inputs, g_scratch);
 
@@ -337,7 +330,7 @@ mimic_model_run (MimicModel                 *model,
   g_autofree double *jacobian_scratch = NULL;
   g_autofree int *limit_outputs = NULL;
   g_autofree double *outputs = NULL;
-  MimicModelRunOptions default_options;
+  MimicModelRunOptions default_options, probe_options;
   MimicModelClass *klass;
   RunSystem run_system;
   Stepper stepper, probe;
@@ -448,7 +441,13 @@ mimic_model_run (MimicModel                 *model,
   run_system = (RunSystem) { model, klass, params, inputs, 0, jacobian_scratch };
   watch = (Watch) { model, klass, params, limits, limit_outputs, n_limits, outputs };
   stepper_init (&stepper, &run_system, klass->n_states, options, 1.0);
-  stepper_init (&probe, &run_system, klass->n_states, options, 1.0);
+  /* Refining a crossing integrates within one accepted step, again and
+   * again from its start; a multistep method would restart at first order
+   * each time, so an explicit one-step method does it. */
+  probe_options = *options;
+  if (probe_options.stepper != MIMIC_MODEL_STEPPER_RK4_FIXED)
+    probe_options.stepper = MIMIC_MODEL_STEPPER_RKF45;
+  stepper_init (&probe, &run_system, klass->n_states, &probe_options, 1.0);
 
   watch_evaluate (&watch, t, y, inputs, g_prev);
   for (guint i = 0; i < n_watch; i++)
@@ -507,6 +506,9 @@ mimic_model_run (MimicModel                 *model,
 
       if (next_point < run->n_points)
         t_stop = MIN (t_stop, horizon_s * next_point / (run->n_points - 1));
+      /* Regular stops bound the step, so a long step of a high-order
+       * method cannot carry a slow state's error far. */
+      t_stop = MIN (t_stop, horizon_s * (floor (t / horizon_s * INTERNAL_STOPS + 1e-9) + 1) / INTERNAL_STOPS);
       if (next_event < schedule->len)
         t_stop = MIN (t_stop, g_array_index (schedule, MimicModelEvent, next_event).time_s);
 

@@ -25,9 +25,9 @@ typedef struct
 
 typedef enum
 {
-  MIMIC_MODEL_STEPPER_RKF45,    /* adaptive Runge-Kutta-Fehlberg 4(5) */
+  MIMIC_MODEL_STEPPER_RKF45,    /* adaptive Runge-Kutta-Fehlberg 4(5): the default */
   MIMIC_MODEL_STEPPER_RK8PD,    /* adaptive Prince-Dormand 8(9) */
-  MIMIC_MODEL_STEPPER_MSBDF,    /* adaptive multistep BDF, for stiff problems: the default */
+  MIMIC_MODEL_STEPPER_MSBDF,    /* adaptive multistep BDF: faster, but see docs/benchmarks.md */
   MIMIC_MODEL_STEPPER_RK4_FIXED, /* classic RK4 at a fixed step: a reference */
 } MimicModelStepper;
 
@@ -35,7 +35,7 @@ typedef struct
 {
   MimicModelStepper stepper;
   double            fixed_step_s;       /* for RK4_FIXED */
-  double            absolute_tolerance; /* times each state's own tolerance */
+  double            absolute_tolerance;
   double            relative_tolerance;
   double            crossing_tolerance_s;
   guint             n_points;           /* trajectory samples, both ends included; 0 for none */
