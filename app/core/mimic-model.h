@@ -29,7 +29,7 @@ typedef struct
   const char *id;
   const char *unit;
   const char *description;
-  double      tolerance;        /* absolute error the integrator may make, in unit */
+  double      tolerance;        /* smallest change of the state that matters, in unit */
 } MimicModelStateInfo;
 
 typedef struct
