@@ -94,7 +94,7 @@ main (int   argc,
   g_autofree char *root = NULL;
   gboolean version = FALSE;
   gboolean allow_fault_commands = FALSE;
-  int n_pumps = 0, n_racks = 0;
+  int n_pumps = 0, n_racks = 0, per_connection = 1;
   gint64 seed = 1;
   double speed = 1.0, rate = 1.0, duration = 0.0;
   Simulator simulator = { 0, };
@@ -106,6 +106,7 @@ main (int   argc,
     { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &speed, N_("Simulated seconds per second (default 1)"), N_("X") },
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate, N_("Telemetry messages per device per second (default 1)"), N_("HZ") },
     { "mqtt", 0, 0, G_OPTION_ARG_STRING, &mqtt_url, N_("Publish to the broker at mqtt://HOST:PORT"), N_("URL") },
+    { "devices-per-connection", 0, 0, G_OPTION_ARG_INT, &per_connection, N_("Devices sharing one MQTT connection (default 1; only 1 gives each device a Will)"), N_("N") },
     { "root", 0, 0, G_OPTION_ARG_STRING, &root, N_("Topic root (default mimic)"), N_("ROOT") },
     { "ws", 0, 0, G_OPTION_ARG_STRING, &ws_address, N_("Serve WebSocket clients on HOST:PORT (port 0 picks one)"), N_("HOST:PORT") },
     { "assets", 0, 0, G_OPTION_ARG_FILENAME, &assets_dir, N_("Read asset descriptions from DIR"), N_("DIR") },
@@ -172,6 +173,11 @@ main (int   argc,
       !mimic_sim_fleet_set_rate (fleet, rate, &error))
     {
       g_printerr ("mimic-device: %s\n", error->message);
+      return 2;
+    }
+  if (per_connection < 1 || !mimic_sim_fleet_set_devices_per_connection (fleet, (guint) per_connection, &error))
+    {
+      g_printerr ("mimic-device: %s\n", error != NULL ? error->message : _("devices per connection must be 1 or more"));
       return 2;
     }
   mimic_sim_fleet_set_root (fleet, root);

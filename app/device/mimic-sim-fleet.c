@@ -28,6 +28,7 @@
 #include <mqtt_protocol.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "mimic-sim-fleet.h"
@@ -54,7 +55,8 @@ typedef struct _SimLink SimLink;
 struct _SimLink
 {
   MimicSimFleet    *fleet;
-  MimicSimDevice   *device;
+  guint             first;             /* the devices it carries */
+  guint             n_devices;
   struct mosquitto *mosq;
   GSource          *watch;
   int               fd;
@@ -63,6 +65,10 @@ struct _SimLink
   gboolean          stopping;
   int               protocol;
   guint             reconnect_id;
+  /* Message ids of the offline statuses still waiting for their PUBACK:
+   * the client sends only a few QoS 1 messages at a time, and a DISCONNECT
+   * before the rest would drop them. */
+  GHashTable       *goodbyes;
 };
 
 struct _MimicSimFleet
@@ -92,6 +98,7 @@ struct _MimicSimFleet
 
   char               *mqtt_host;
   int                 mqtt_port;
+  guint               devices_per_connection;
   GPtrArray          *links;            /* SimLink, one per device, when MQTT is used */
 
   SoupServer         *server;
@@ -266,6 +273,7 @@ mimic_sim_fleet_init (MimicSimFleet *self)
   self->devices_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->speed = 1.0;
   self->rate_hz = 1.0;
+  self->devices_per_connection = 1;
   self->root = g_strdup ("mimic");
   self->scenario = g_array_new (FALSE, TRUE, sizeof (ScenarioEvent));
   g_array_set_clear_func (self->scenario, scenario_event_clear);
@@ -704,7 +712,7 @@ publish (MimicSimFleet  *self,
 
   if (self->links != NULL)
     {
-      SimLink *link = g_ptr_array_index (self->links, index);
+      SimLink *link = g_ptr_array_index (self->links, index / self->devices_per_connection);
 
       if (link->connected)
         mosquitto_publish_v5 (link->mosq, NULL, topic, strlen (payload), payload,
@@ -1065,8 +1073,6 @@ on_link_connect (struct mosquitto         *mosq,
 {
   SimLink *link = user_data;
   MimicSimFleet *self = link->fleet;
-  g_autofree char *filter = NULL;
-  guint index;
 
   if (reason != 0)
     {
@@ -1074,16 +1080,19 @@ on_link_connect (struct mosquitto         *mosq,
       if (link->protocol == MQTT_PROTOCOL_V5 &&
           (reason == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION || reason == CONNACK_REFUSED_PROTOCOL_VERSION))
         link->protocol = MQTT_PROTOCOL_V311;
-      g_debug ("%s: connection refused: %s", mimic_sim_device_get_id (link->device), mosquitto_reason_string (reason));
+      g_debug ("Connection refused: %s", mosquitto_reason_string (reason));
       return;
     }
 
   link->connected = TRUE;
-  filter = device_topic (self, link->device, "cmd/+");
-  mosquitto_subscribe_v5 (mosq, NULL, filter, 1, 0, NULL);
+  for (guint index = link->first; index < link->first + link->n_devices; index++)
+    {
+      MimicSimDevice *device = g_ptr_array_index (self->devices, index);
+      g_autofree char *filter = device_topic (self, device, "cmd/+");
 
-  if (g_ptr_array_find (self->devices, link->device, &index))
-    send_retained (self, link->device, index, TRUE, NULL);
+      mosquitto_subscribe_v5 (mosq, NULL, filter, 1, 0, NULL);
+      send_retained (self, device, index, TRUE, NULL);
+    }
 }
 
 static void
@@ -1094,31 +1103,34 @@ on_link_message (struct mosquitto               *mosq,
 {
   SimLink *link = user_data;
   MimicSimFleet *self = link->fleet;
-  g_autofree char *prefix = device_topic (self, link->device, "cmd/");
+  g_auto(GStrv) levels = g_strsplit (message->topic, "/", 0);
   g_autofree char *response_topic = NULL;
   g_autofree char *correlation_id = NULL;
   g_autofree char *reply = NULL;
   void *correlation = NULL;
   uint16_t correlation_length = 0;
   mosquitto_property *reply_props = NULL;
+  MimicSimDevice *device;
   const char *name;
   guint index;
 
-  if (!g_str_has_prefix (message->topic, prefix) || !g_ptr_array_find (self->devices, link->device, &index))
+  /* ROOT/DEVICE/cmd/NAME, for a device this connection carries. */
+  if (g_strv_length (levels) != 4 || strcmp (levels[0], self->root) != 0 || strcmp (levels[2], "cmd") != 0 ||
+      levels[3][0] == '\0' || !find_device_index (self, levels[1], &index) ||
+      index < link->first || index >= link->first + link->n_devices)
     return;
-  name = message->topic + strlen (prefix);
-  if (name[0] == '\0' || strchr (name, '/') != NULL)
-    return;
+  device = g_ptr_array_index (self->devices, index);
+  name = levels[3];
 
   mosquitto_property_read_string (props, MQTT_PROP_RESPONSE_TOPIC, &response_topic, false);
   if (mosquitto_property_read_binary (props, MQTT_PROP_CORRELATION_DATA, &correlation, &correlation_length, false) != NULL &&
       g_utf8_validate (correlation, correlation_length, NULL))
     correlation_id = g_strndup (correlation, correlation_length);
 
-  reply = handle_command (self, link->device, index, name, message->payload, message->payloadlen, correlation_id);
+  reply = handle_command (self, device, index, name, message->payload, message->payloadlen, correlation_id);
 
   if (response_topic == NULL)
-    response_topic = g_strconcat (self->root, "/", mimic_sim_device_get_id (link->device), "/cmd-response/", name, NULL);
+    response_topic = g_strconcat (self->root, "/", mimic_sim_device_get_id (device), "/cmd-response/", name, NULL);
   if (correlation != NULL)
     mosquitto_property_add_binary (&reply_props, MQTT_PROP_CORRELATION_DATA, correlation, correlation_length);
 
@@ -1127,33 +1139,73 @@ on_link_message (struct mosquitto               *mosq,
   free (correlation);
 }
 
+static void
+on_link_publish (struct mosquitto         *mosq,
+                 void                     *user_data,
+                 int                       mid,
+                 int                       reason,
+                 const mosquitto_property *props)
+{
+  SimLink *link = user_data;
+
+  if (link->goodbyes != NULL && g_hash_table_remove (link->goodbyes, GINT_TO_POINTER (mid)) &&
+      g_hash_table_size (link->goodbyes) == 0)
+    mosquitto_disconnect_v5 (mosq, MQTT_RC_NORMAL_DISCONNECTION, NULL);
+}
+
 static SimLink *
-link_new (MimicSimFleet  *self,
-          MimicSimDevice *device)
+link_new (MimicSimFleet *self,
+          guint          first,
+          guint          n_devices)
 {
   SimLink *link = g_new0 (SimLink, 1);
+  MimicSimDevice *device = g_ptr_array_index (self->devices, first);
   g_autofree char *client_id = g_strdup_printf ("mimic-device-%s-%d", mimic_sim_device_get_id (device), getpid ());
   g_autofree char *will_topic = device_topic (self, device, "status");
   static const char offline[] = "{\"online\":false}";
 
   link->fleet = self;
-  link->device = device;
+  link->first = first;
+  link->n_devices = n_devices;
   link->fd = -1;
   link->protocol = MQTT_PROTOCOL_V5;
   link->mosq = mosquitto_new (client_id, true, link);
-  mosquitto_will_set_v5 (link->mosq, will_topic, strlen (offline), offline, 1, true, NULL);
+  /* MQTT has one Will per connection: only a connection of its own can
+   * announce a device's death. Shared connections rely on the console's
+   * staleness timeout when the process dies. */
+  if (n_devices == 1)
+    mosquitto_will_set_v5 (link->mosq, will_topic, strlen (offline), offline, 1, true, NULL);
   mosquitto_connect_v5_callback_set (link->mosq, on_link_connect);
   mosquitto_message_v5_callback_set (link->mosq, on_link_message);
+  mosquitto_publish_v5_callback_set (link->mosq, on_link_publish);
   return link;
 }
 
 static void
 link_free (SimLink *link)
 {
+  g_clear_pointer (&link->goodbyes, g_hash_table_unref);
   link_drop_watch (link);
   g_clear_handle_id (&link->reconnect_id, g_source_remove);
   mosquitto_destroy (link->mosq);
   g_free (link);
+}
+
+gboolean
+mimic_sim_fleet_set_devices_per_connection (MimicSimFleet  *self,
+                                            guint           n,
+                                            GError        **error)
+{
+  g_return_val_if_fail (MIMIC_IS_SIM_FLEET (self), FALSE);
+
+  if (n == 0 || self->links != NULL)
+    {
+      g_set_error (error, MIMIC_SIM_ERROR, MIMIC_SIM_ERROR_INVALID_ARGUMENT,
+                   _("Devices per connection must be 1 or more, set before connecting"));
+      return FALSE;
+    }
+  self->devices_per_connection = n;
+  return TRUE;
 }
 
 gboolean
@@ -1163,6 +1215,8 @@ mimic_sim_fleet_connect_mqtt (MimicSimFleet  *self,
 {
   g_autoptr(GUri) uri = NULL;
   g_autoptr(GError) local_error = NULL;
+  struct rlimit limit;
+  guint n_links;
 
   g_return_val_if_fail (MIMIC_IS_SIM_FLEET (self), FALSE);
   g_return_val_if_fail (url != NULL, FALSE);
@@ -1181,14 +1235,27 @@ mimic_sim_fleet_connect_mqtt (MimicSimFleet  *self,
       return FALSE;
     }
 
+  /* libmosquitto needs three descriptors per client (its socket and a
+   * wake-up pair). */
+  n_links = (self->devices->len + self->devices_per_connection - 1) / self->devices_per_connection;
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      3 * (rlim_t) n_links + 256 > limit.rlim_cur)
+    {
+      g_set_error (error, MIMIC_SIM_ERROR, MIMIC_SIM_ERROR_INVALID_ARGUMENT,
+                   _("%u MQTT connections need more file descriptors than the limit of %lu; "
+                     "share connections with --devices-per-connection"),
+                   n_links, (unsigned long) limit.rlim_cur);
+      return FALSE;
+    }
+
   mosquitto_lib_init ();
   g_free (self->mqtt_host);
   self->mqtt_host = g_strdup (g_uri_get_host (uri));
   self->mqtt_port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 1883;
 
   self->links = g_ptr_array_new_with_free_func ((GDestroyNotify) link_free);
-  for (guint i = 0; i < self->devices->len; i++)
-    g_ptr_array_add (self->links, link_new (self, g_ptr_array_index (self->devices, i)));
+  for (guint i = 0; i < self->devices->len; i += self->devices_per_connection)
+    g_ptr_array_add (self->links, link_new (self, i, MIN (self->devices_per_connection, self->devices->len - i)));
   for (guint i = 0; i < self->links->len; i++)
     link_connect (g_ptr_array_index (self->links, i));
 
@@ -1215,15 +1282,16 @@ update_flaps (MimicSimFleet *self)
   gboolean any_down = FALSE;
 
   for (guint i = 0; i < self->devices->len; i++)
+    any_down |= mimic_sim_device_is_network_down (g_ptr_array_index (self->devices, i), now);
+
+  /* A shared connection goes down with any of its devices. */
+  for (guint l = 0; any_down && self->links != NULL && l < self->links->len; l++)
     {
-      MimicSimDevice *device = g_ptr_array_index (self->devices, i);
-      gboolean down = mimic_sim_device_is_network_down (device, now);
+      SimLink *link = g_ptr_array_index (self->links, l);
+      gboolean down = FALSE;
 
-      any_down |= down;
-      if (self->links == NULL)
-        continue;
-
-      SimLink *link = g_ptr_array_index (self->links, i);
+      for (guint i = link->first; i < link->first + link->n_devices && !down; i++)
+        down = mimic_sim_device_is_network_down (g_ptr_array_index (self->devices, i), now);
 
       if (down && !link->flapped)
         {
@@ -1234,7 +1302,17 @@ update_flaps (MimicSimFleet *self)
           link->connected = FALSE;
           link_drop_watch (link);
         }
-      else if (!down && link->flapped)
+    }
+  for (guint l = 0; self->links != NULL && l < self->links->len; l++)
+    {
+      SimLink *link = g_ptr_array_index (self->links, l);
+      gboolean down = FALSE;
+
+      if (!link->flapped)
+        continue;
+      for (guint i = link->first; i < link->first + link->n_devices && !down; i++)
+        down = mimic_sim_device_is_network_down (g_ptr_array_index (self->devices, i), now);
+      if (!down)
         {
           link->flapped = FALSE;
           link_connect (link);
@@ -1403,8 +1481,38 @@ mimic_sim_fleet_stop_async (MimicSimFleet       *self,
   self->stopping = TRUE;
   g_clear_handle_id (&self->timer_id, g_source_remove);
 
-  /* Offline first, retained, then a normal DISCONNECT: the broker keeps
-   * the offline status and drops the Will. */
+  /* Offline first, retained, then a normal DISCONNECT once the broker has
+   * them all: it keeps the offline status and drops the Will. */
+  for (guint l = 0; self->links != NULL && l < self->links->len; l++)
+    {
+      SimLink *link = g_ptr_array_index (self->links, l);
+
+      link->stopping = TRUE;
+      g_clear_handle_id (&link->reconnect_id, g_source_remove);
+      if (!link->connected)
+        {
+          link_drop_watch (link);
+          continue;
+        }
+
+      link->goodbyes = g_hash_table_new (NULL, NULL);
+      for (guint i = link->first; i < link->first + link->n_devices; i++)
+        {
+          MimicSimDevice *device = g_ptr_array_index (self->devices, i);
+          g_autofree char *topic = device_topic (self, device, "status");
+          int mid = 0;
+
+          g_string_truncate (self->message, 0);
+          mimic_sim_device_write_status (device, FALSE, now_ms (), self->message);
+          if (mosquitto_publish_v5 (link->mosq, &mid, topic, self->message->len, self->message->str,
+                                    1, true, NULL) == MOSQ_ERR_SUCCESS)
+            g_hash_table_add (link->goodbyes, GINT_TO_POINTER (mid));
+        }
+      if (g_hash_table_size (link->goodbyes) == 0)
+        mosquitto_disconnect_v5 (link->mosq, MQTT_RC_NORMAL_DISCONNECTION, NULL);
+      link_update_watch (link);
+    }
+
   for (guint i = 0; i < self->devices->len; i++)
     {
       MimicSimDevice *device = g_ptr_array_index (self->devices, i);
@@ -1412,20 +1520,7 @@ mimic_sim_fleet_stop_async (MimicSimFleet       *self,
 
       g_string_truncate (self->message, 0);
       mimic_sim_device_write_status (device, FALSE, now_ms (), self->message);
-      publish (self, device, i, "status", self->message->str, TRUE);
-
-      if (self->links != NULL)
-        {
-          SimLink *link = g_ptr_array_index (self->links, i);
-
-          link->stopping = TRUE;
-          g_clear_handle_id (&link->reconnect_id, g_source_remove);
-          if (link->connected)
-            mosquitto_disconnect_v5 (link->mosq, MQTT_RC_NORMAL_DISCONNECTION, NULL);
-          else
-            link_drop_watch (link);
-          link_update_watch (link);
-        }
+      ws_broadcast (self, topic, self->message->str);
     }
 
   clients = copy_ws_clients (self);

@@ -65,6 +65,12 @@ gboolean        mimic_sim_fleet_load_scenario             (MimicSimFleet       *
                                                            const char          *path,
                                                            GError             **error);
 
+/* How many devices share one MQTT connection (default 1). Only a device
+ * with a connection of its own has a Will; past a few thousand devices the
+ * file descriptor limit calls for sharing. Set before connecting. */
+gboolean        mimic_sim_fleet_set_devices_per_connection (MimicSimFleet      *self,
+                                                           guint                n,
+                                                           GError             **error);
 /* "mqtt://HOST:PORT". Connections are made in the background and kept up;
  * this only fails on a bad URL. */
 gboolean        mimic_sim_fleet_connect_mqtt              (MimicSimFleet       *self,
