@@ -76,6 +76,27 @@ raise_file_limit (void)
     }
 }
 
+/* For benchmarks: one machine-readable line. */
+static void
+print_stats (MimicSimFleet *fleet,
+             double         wall_s)
+{
+  struct rusage usage;
+  double user_s, system_s;
+
+  if (getrusage (RUSAGE_SELF, &usage) != 0)
+    return;
+
+  user_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6;
+  system_s = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+  g_print ("mimic-device: stats devices=%u telemetry=%" G_GUINT64_FORMAT " missed=%" G_GUINT64_FORMAT
+           " wall_s=%.2f user_s=%.2f sys_s=%.2f cpu_percent=%.1f max_rss_kib=%ld\n",
+           mimic_sim_fleet_get_n_devices (fleet), mimic_sim_fleet_get_n_telemetry (fleet),
+           mimic_sim_fleet_get_n_ticks_missed (fleet), wall_s, user_s, system_s,
+           100.0 * (user_s + system_s) / MAX (wall_s, 1e-3), usage.ru_maxrss);
+  fflush (stdout);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -94,6 +115,8 @@ main (int   argc,
   g_autofree char *root = NULL;
   gboolean version = FALSE;
   gboolean allow_fault_commands = FALSE;
+  gboolean stats = FALSE;
+  gint64 started_us;
   int n_pumps = 0, n_racks = 0, per_connection = 1;
   gint64 seed = 1;
   double speed = 1.0, rate = 1.0, duration = 0.0;
@@ -114,6 +137,7 @@ main (int   argc,
     { "scenario", 0, 0, G_OPTION_ARG_FILENAME, &scenario, N_("Inject the faults listed in FILE"), N_("FILE") },
     { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &faults, N_("Inject a fault: DEVICE:KIND[:key=value,...] (repeatable)"), N_("SPEC") },
     { "allow-fault-commands", 0, 0, G_OPTION_ARG_NONE, &allow_fault_commands, N_("Accept inject_fault commands"), NULL },
+    { "stats", 0, 0, G_OPTION_ARG_NONE, &stats, N_("Print the CPU time and memory used when stopping"), NULL },
     { "command-log", 0, 0, G_OPTION_ARG_FILENAME, &command_log, N_("Append every command acted on to FILE (JSON Lines)"), N_("FILE") },
     { NULL }
   };
@@ -235,8 +259,12 @@ main (int   argc,
 
   g_print ("mimic-device: simulating %u devices\n", mimic_sim_fleet_get_n_devices (fleet));
   fflush (stdout);
+  started_us = g_get_monotonic_time ();
   mimic_sim_fleet_start (fleet);
   g_main_loop_run (loop);
+
+  if (stats)
+    print_stats (fleet, (g_get_monotonic_time () - started_us) / (double) G_USEC_PER_SEC);
 
   return simulator.status;
 }
