@@ -584,6 +584,63 @@ test_chart_history_source (Fixture       *fixture,
   mimic_history_unref (source.history);
 }
 
+static double
+warming (gint64 time_us)
+{
+  double minutes = (double) (time_us - NOW_US) / SECOND_US / 60;
+
+  return 62 + 1.2 * minutes + 1.5 * sin (minutes * 3);
+}
+
+static double
+warming_model (gint64 time_us)
+{
+  double minutes = (double) (time_us - NOW_US) / SECOND_US / 60;
+
+  return 60 + 1.0 * minutes;
+}
+
+/* Everything at once, as an operator sees a bearing warming up: measured,
+ * expected with its band, a what-if prediction crossing HI, and limits. */
+static void
+test_chart_overview (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  static const GdkRGBA hihi_color = { 0.75, 0.11, 0.66, 1 };
+  g_autoptr(MimicChartSeries) expected = sampled_series (MIMIC_CHART_SERIES_EXPECTED, "Expected", &expected_color,
+                                                         NOW_US - 600 * SECOND_US, NOW_US, warming_model, 3);
+  g_autoptr(MimicChartSeries) actual = sampled_series (MIMIC_CHART_SERIES_ACTUAL, "Bearing DE", &actual_color,
+                                                       NOW_US - 600 * SECOND_US, NOW_US, warming, 0);
+  g_autoptr(MimicChartSeries) prediction = sampled_series (MIMIC_CHART_SERIES_PREDICTION, "What-if",
+                                                           &prediction_color, NOW_US, NOW_US + 180 * SECOND_US,
+                                                           warming, 1.5);
+  g_autoptr(MimicChartSeries) hi = mimic_chart_series_new_limit ("HI", 64, "°C", &limit_color);
+  g_autoptr(MimicChartSeries) hihi = mimic_chart_series_new_limit ("HIHI", 68, "°C", &hihi_color);
+  g_autoptr(MimicChartSeries) lo = mimic_chart_series_new_limit ("LO", 45, "°C", &expected_color);
+  g_autoptr(GdkTexture) shot = NULL;
+  graphene_rect_t plot;
+  double min, max;
+
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 900, 420);
+  mimic_trend_chart_add_series (fixture->chart, expected);
+  mimic_trend_chart_add_series (fixture->chart, actual);
+  mimic_trend_chart_add_series (fixture->chart, prediction);
+  mimic_trend_chart_add_series (fixture->chart, hi);
+  mimic_trend_chart_add_series (fixture->chart, hihi);
+  mimic_trend_chart_add_series (fixture->chart, lo);
+  mimic_trend_chart_set_future_span (fixture->chart, 180 * SECOND_US);
+  show (fixture);
+  mimic_trend_chart_get_plot_area (fixture->chart, &plot);
+  mimic_trend_chart_set_cursor (fixture->chart, plot.origin.x + plot.size.width * 0.55);
+  mimic_test_wait_for_frames (fixture->window, 2);
+
+  shot = mimic_test_take_screenshot (GTK_WIDGET (fixture->chart), "chart-overview");
+  mimic_trend_chart_get_value_range (fixture->chart, &min, &max);
+  g_assert_cmpfloat (min, <, 45);
+  g_assert_cmpfloat (max, >, warming (NOW_US + 180 * SECOND_US));
+  g_assert_cmpuint (mimic_test_count_colours (shot, 256), >=, 64);
+}
+
 static void
 test_chart_empty (Fixture       *fixture,
                   gconstpointer  data)
@@ -614,6 +671,8 @@ main (int   argc,
               fixture_set_up, test_chart_readout, fixture_tear_down);
   g_test_add ("/mimic/chart/history-source", Fixture, NULL,
               fixture_set_up, test_chart_history_source, fixture_tear_down);
+  g_test_add ("/mimic/chart/overview", Fixture, NULL,
+              fixture_set_up, test_chart_overview, fixture_tear_down);
   g_test_add ("/mimic/chart/empty", Fixture, NULL,
               fixture_set_up, test_chart_empty, fixture_tear_down);
 
