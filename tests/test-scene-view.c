@@ -5,10 +5,12 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mimic-scene-view-private.h"
 #include "mimic-test-gtk-utils.h"
@@ -192,6 +194,19 @@ test_geometry_bad_input (void)
   float vertices[18] = { 0, 0, 0, 0, 0, 1,  1, 0, 0, 0, 0, 1,  0, 1, 0, 0, 0, 1 };
   guint32 indices[3] = { 0, 1, 2 };
   guint32 bad_indices[3] = { 0, 1, 7 };
+
+  g_autofree char *huge = g_build_filename (dir, "huge.glb", NULL);
+  int fd;
+
+  /* A sparse 2 GiB file: refused by its size, before anything reads it. */
+  fd = g_open (huge, O_CREAT | O_WRONLY, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (off_t) 2 * 1024 * 1024 * 1024), ==, 0);
+  g_close (fd, NULL);
+  g_assert_null (mimic_scene_geometry_new_from_file (huge, &error));
+  g_assert_error (error, MIMIC_SCENE_ERROR, MIMIC_SCENE_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  g_remove (huge);
 
   g_assert_true (g_file_set_contents (garbage, "{\"asset\": nonsense", -1, NULL));
   g_assert_null (mimic_scene_geometry_new_from_file (garbage, &error));

@@ -15,8 +15,10 @@
 #include <assimp/postprocess.h>
 #include <assimp/scene.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mimic-scene-geometry.h"
 
@@ -597,6 +599,7 @@ mimic_scene_geometry_new_from_file (const char  *path,
 {
   g_autoptr(MimicSceneGeometry) self = NULL;
   g_autofree char *basename = NULL;
+  GStatBuf info;
   const struct aiScene *scene;
   const unsigned int flags = aiProcess_Triangulate |
                              aiProcess_GenSmoothNormals |
@@ -607,10 +610,18 @@ mimic_scene_geometry_new_from_file (const char  *path,
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+  if (g_stat (path, &info) != 0 || !S_ISREG (info.st_mode))
     {
       g_set_error (error, MIMIC_SCENE_ERROR, MIMIC_SCENE_ERROR_IMPORT,
                    _("Cannot read the model “%s”: no such file"), path);
+      return NULL;
+    }
+  /* assimp reads the whole file into memory, and more besides. */
+  if ((guint64) info.st_size > MIMIC_SCENE_MAX_FILE_SIZE)
+    {
+      g_set_error (error, MIMIC_SCENE_ERROR, MIMIC_SCENE_ERROR_TOO_LARGE,
+                   _("The model “%s” is larger than %u MiB"), path,
+                   (guint) (MIMIC_SCENE_MAX_FILE_SIZE / (1024 * 1024)));
       return NULL;
     }
 

@@ -24,6 +24,8 @@ typedef enum
 
 /* The most triangles one scene may hold; bounds memory for any input. */
 #define MIMIC_SCENE_MAX_TRIANGLES (16u * 1024u * 1024u)
+/* The largest model file read at all. */
+#define MIMIC_SCENE_MAX_FILE_SIZE (G_GUINT64_CONSTANT (1024) * 1024 * 1024)
 
 /* One node of the hierarchy. Vertices are interleaved position (xyz) and
  * normal (xyz) in the node's own space; the mesh may be empty for grouping
