@@ -623,6 +623,32 @@ mimic_websocket_feed_finalize (GObject *object)
   G_OBJECT_CLASS (mimic_websocket_feed_parent_class)->finalize (object);
 }
 
+/* The envelope carries no correlation field: the id inside the JSON is
+ * the correlation, and messages lost with the connection are not sent
+ * again (the queue dies with it). */
+static gboolean
+mimic_websocket_feed_send_command (MimicFeed   *feed,
+                                   const char  *device_id,
+                                   const char  *command,
+                                   const char  *payload_json,
+                                   const char  *correlation_id,
+                                   guint        expiry_s,
+                                   GError     **error)
+{
+  g_autofree char *topic = NULL;
+
+  if (device_id[0] == '\0' || strchr (device_id, '/') != NULL ||
+      command[0] == '\0' || strchr (command, '/') != NULL)
+    {
+      g_set_error (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_PROTOCOL,
+                   _("“%s/%s” cannot be part of a topic"), device_id, command);
+      return FALSE;
+    }
+
+  topic = g_strdup_printf ("%s/%s/cmd/%s", mimic_feed_get_root (feed), device_id, command);
+  return mimic_websocket_feed_send (MIMIC_WEBSOCKET_FEED (feed), topic, payload_json, error);
+}
+
 static void
 mimic_websocket_feed_class_init (MimicWebSocketFeedClass *klass)
 {
@@ -634,6 +660,7 @@ mimic_websocket_feed_class_init (MimicWebSocketFeedClass *klass)
   feed_class->start_async = mimic_websocket_feed_start_async;
   feed_class->start_finish = mimic_websocket_feed_start_finish;
   feed_class->stop = mimic_websocket_feed_stop;
+  feed_class->send_command = mimic_websocket_feed_send_command;
 }
 
 static void
