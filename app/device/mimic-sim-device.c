@@ -497,7 +497,7 @@ mimic_sim_device_write_birth (MimicSimDevice *self,
   g_return_if_fail (MIMIC_IS_SIM_DEVICE (self));
 
   g_string_append_printf (out, "{\"ts\":%" G_GINT64_FORMAT ",\"asset_type\":\"%s\","
-                          "\"firmware\":\"mimic-device %s\",\"capabilities\":{\"commands\":[",
+                          "\"firmware\":\"mimic-device %s\",\"capabilities\":[",
                           ts_ms, mimic_asset_get_id (self->asset), PACKAGE_VERSION);
   commands = mimic_asset_get_commands (self->asset);
   for (guint i = 0; commands != NULL && i < commands->len; i++)
@@ -506,7 +506,7 @@ mimic_sim_device_write_birth (MimicSimDevice *self,
 
       g_string_append_printf (out, "%s\"%s\"", i > 0 ? "," : "", command->id);
     }
-  g_string_append (out, "],\"deduplicates_commands\":true}}");
+  g_string_append (out, "],\"deduplicates_commands\":true}");
 }
 
 void
