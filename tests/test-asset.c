@@ -1279,6 +1279,12 @@ test_asset_cli_validate (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
+  status = run_validate (&out, &err, "--quiet", good, NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (out, ==, "");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
   status = run_validate (&out, &err, "/nonexistent/asset.json", NULL);
   g_assert_cmpint (status, ==, 1);
   g_assert_true (g_str_has_prefix (out, "/nonexistent/asset.json: $: "));
