@@ -18,5 +18,6 @@ int mimic_cli_whatif (int argc, char **argv);
 int mimic_cli_watch (int argc, char **argv);
 int mimic_cli_record (int argc, char **argv);
 int mimic_cli_replay (int argc, char **argv);
+int mimic_cli_send (int argc, char **argv);
 
 G_END_DECLS

@@ -25,6 +25,7 @@ static const MimicCliCommand commands[] = {
   { "watch", N_("Print live twin updates and source health from a feed"), mimic_cli_watch },
   { "record", N_("Record a live feed to a file"), mimic_cli_record },
   { "replay", N_("Replay a recorded feed and print the updates"), mimic_cli_replay },
+  { "send", N_("Send a command to a device and wait for its outcome"), mimic_cli_send },
 };
 
 int
