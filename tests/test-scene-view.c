@@ -343,12 +343,19 @@ count_selection_pixels (GdkTexture *texture)
 }
 
 static void
+count_notify (guint *count)
+{
+  (*count)++;
+}
+
+static void
 test_scene_pick (Fixture       *fixture,
                  gconstpointer  data)
 {
   g_autoptr(GdkTexture) before = NULL;
   g_autoptr(GdkTexture) after = NULL;
   char *picked[2] = { NULL, NULL };
+  guint notifications = 0;
   int x, y;
 
   mimic_scene_view_bind_sensor (fixture->view, "cap_temp", "rig/right");
@@ -374,6 +381,13 @@ test_scene_pick (Fixture       *fixture,
   project_node (fixture->view, "rig/left", &x, &y);
   g_assert_true (mimic_scene_view_select_at (fixture->view, x, y));
   g_assert_cmpstr (picked[1], ==, "left_current");
+
+  /* Properties notify once per real change, not on a repeated click. */
+  g_signal_connect_swapped (fixture->view, "notify::selected-sensor", G_CALLBACK (count_notify), &notifications);
+  g_assert_true (mimic_scene_view_select_at (fixture->view, x, y));
+  g_assert_cmpuint (notifications, ==, 0);
+  mimic_scene_view_set_selected_node (fixture->view, "rig/right/cap");
+  g_assert_cmpuint (notifications, ==, 1);
 
   /* Selecting by sensor (as the console binds it) selects its part. */
   g_object_set (fixture->view, "selected-sensor", "cap_temp", NULL);
