@@ -479,6 +479,222 @@ test_mqtt_feed_protocol_fallback (void)
   publisher_free (device);
 }
 
+/* A broker that only speaks MQTT 3.1.1, reduced to what the fallback
+ * needs: it refuses an MQTT 5 CONNECT the way a broker without v5 does
+ * (reason 132), accepts a 3.1.1 one, acknowledges subscriptions and then
+ * publishes a birth and one telemetry message. */
+typedef struct
+{
+  GSocket *listener;
+  guint    port;
+  GThread *thread;
+  int      refused_v5;
+  int      accepted_v4;
+} OldBroker;
+
+static gboolean
+read_exact (GSocket *socket,
+            guint8  *buffer,
+            gsize    length)
+{
+  gsize done = 0;
+
+  while (done < length)
+    {
+      gssize n = g_socket_receive (socket, (char *) buffer + done, length - done, NULL, NULL);
+
+      if (n <= 0)
+        return FALSE;
+      done += n;
+    }
+  return TRUE;
+}
+
+/* One MQTT packet: its first byte and its body. */
+static gboolean
+read_packet (GSocket  *socket,
+             guint8   *type,
+             GBytes  **body)
+{
+  guint8 byte;
+  gsize length = 0;
+  guint shift = 0;
+  guint8 *data;
+
+  if (!read_exact (socket, type, 1))
+    return FALSE;
+  do
+    {
+      if (!read_exact (socket, &byte, 1) || shift > 21)
+        return FALSE;
+      length |= (gsize) (byte & 0x7f) << shift;
+      shift += 7;
+    }
+  while (byte & 0x80);
+
+  data = g_malloc (length + 1);
+  if (!read_exact (socket, data, length))
+    {
+      g_free (data);
+      return FALSE;
+    }
+  *body = g_bytes_new_take (data, length);
+  return TRUE;
+}
+
+static void
+send_publish (GSocket    *socket,
+              const char *topic,
+              const char *payload)
+{
+  gsize topic_length = strlen (topic), payload_length = strlen (payload);
+  gsize remaining = 2 + topic_length + payload_length;
+  g_autoptr(GByteArray) packet = g_byte_array_new ();
+  guint8 header[] = { 0x30, (guint8) remaining, 0, (guint8) topic_length };
+
+  g_assert_cmpuint (remaining, <, 128);
+  g_byte_array_append (packet, header, sizeof header);
+  g_byte_array_append (packet, (const guint8 *) topic, topic_length);
+  g_byte_array_append (packet, (const guint8 *) payload, payload_length);
+  g_socket_send (socket, (const char *) packet->data, packet->len, NULL, NULL);
+}
+
+static void
+serve_old_client (OldBroker *broker,
+                  GSocket   *client)
+{
+  guint n_subscriptions = 0;
+  guint8 type;
+
+  for (;;)
+    {
+      g_autoptr(GBytes) body = NULL;
+      const guint8 *data;
+      gsize length;
+
+      if (!read_packet (client, &type, &body))
+        return;
+      data = g_bytes_get_data (body, &length);
+
+      switch (type & 0xf0)
+        {
+        case 0x10:      /* CONNECT: "\0\4MQTT" then the protocol level */
+          g_assert_cmpuint (length, >, 7);
+          if (data[6] == 5)
+            {
+              static const guint8 refuse[] = { 0x20, 0x03, 0x00, 0x84, 0x00 };
+
+              g_atomic_int_inc (&broker->refused_v5);
+              g_socket_send (client, (const char *) refuse, sizeof refuse, NULL, NULL);
+              return;
+            }
+          else
+            {
+              static const guint8 accept[] = { 0x20, 0x02, 0x00, 0x00 };
+
+              g_assert_cmpuint (data[6], ==, 4);
+              g_atomic_int_inc (&broker->accepted_v4);
+              g_socket_send (client, (const char *) accept, sizeof accept, NULL, NULL);
+            }
+          break;
+
+        case 0x80:      /* SUBSCRIBE: acknowledge with QoS 1 granted */
+          {
+            guint8 suback[] = { 0x90, 0x03, data[0], data[1], 0x01 };
+
+            g_socket_send (client, (const char *) suback, sizeof suback, NULL, NULL);
+            if (++n_subscriptions == 4)
+              {
+                send_publish (client, "old/d-1/birth", "{}");
+                send_publish (client, "old/d-1/telemetry", "{\"values\":{\"x\":7}}");
+              }
+          }
+          break;
+
+        case 0xc0:      /* PINGREQ */
+          {
+            static const guint8 pong[] = { 0xd0, 0x00 };
+
+            g_socket_send (client, (const char *) pong, sizeof pong, NULL, NULL);
+          }
+          break;
+
+        case 0xe0:      /* DISCONNECT */
+        default:
+          return;
+        }
+    }
+}
+
+static gpointer
+run_old_broker (gpointer data)
+{
+  OldBroker *broker = data;
+
+  /* The feed connects twice: once with MQTT 5 (refused), then with 3.1.1. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GSocket) client = g_socket_accept (broker->listener, NULL, NULL);
+
+      if (client == NULL)
+        break;
+      serve_old_client (broker, client);
+      if (i == 1)
+        {
+          /* Keep the 3.1.1 connection open until the feed hangs up. */
+          guint8 byte;
+
+          while (g_socket_receive (client, (char *) &byte, 1, NULL, NULL) > 0)
+            ;
+        }
+    }
+
+  return NULL;
+}
+
+static void
+test_mqtt_feed_falls_back_to_311 (void)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(MimicFeed) feed = NULL;
+  g_autoptr(GError) error = NULL;
+  OldBroker broker = { 0 };
+  Collector *collector;
+  MimicSample sample;
+
+  broker.listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (broker.listener, address, TRUE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (broker.listener, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (broker.listener, &error);
+  g_assert_no_error (error);
+  broker.port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  broker.thread = g_thread_new ("old-broker", run_old_broker, &broker);
+
+  feed = MIMIC_FEED (mimic_mqtt_feed_new ("127.0.0.1", broker.port, "old"));
+  collector = collector_new ();
+  mimic_feed_set_batch_handler (feed, collect_batch, collector, collector_free);
+  g_assert_cmpint (mimic_mqtt_feed_get_protocol_version (MIMIC_MQTT_FEED (feed)), ==, 5);
+  start_feed (feed, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (g_atomic_int_get (&broker.refused_v5), ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&broker.accepted_v4), ==, 1);
+  g_assert_cmpint (mimic_mqtt_feed_get_protocol_version (MIMIC_MQTT_FEED (feed)), ==, 4);
+  g_assert_true (wait_for (feed, has_messages, GUINT_TO_POINTER (2)));
+  g_assert_true (collector_find_sample (collector, "d-1", "x", &sample));
+  g_assert_cmpfloat (sample.value, ==, 7);
+
+  mimic_feed_stop (feed);
+  g_thread_join (broker.thread);
+  g_socket_close (broker.listener, NULL);
+  g_object_unref (broker.listener);
+}
+
 /* One bad message between two good ones: the bad one is counted under
  * @rejection and nothing of it reaches a batch; the good ones do. */
 typedef struct
@@ -596,6 +812,7 @@ main (int   argc,
   g_test_add_func ("/mimic/feed/mqtt/reconnect", test_mqtt_feed_reconnect);
   g_test_add_func ("/mimic/feed/mqtt/connection-refused", test_mqtt_feed_connection_refused);
   g_test_add_func ("/mimic/feed/mqtt/protocol-fallback", test_mqtt_feed_protocol_fallback);
+  g_test_add_func ("/mimic/feed/mqtt/protocol-fallback-on-the-wire", test_mqtt_feed_falls_back_to_311);
   for (guint i = 0; i < G_N_ELEMENTS (bad_input_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/mimic/feed/mqtt/bad-input/%s", bad_input_cases[i].name);
