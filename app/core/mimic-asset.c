@@ -249,6 +249,13 @@ node_is_number (JsonNode *node)
   return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
 }
 
+/* glTF indices are integers; a float would not convert safely. */
+static gboolean
+node_is_index (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64;
+}
+
 static gboolean
 node_is_string (JsonNode *node)
 {
@@ -756,7 +763,7 @@ collect_gltf_nodes (JsonArray  *nodes,
         {
           JsonNode *child = json_array_get_element (children, i);
 
-          if (node_is_number (child))
+          if (node_is_index (child))
             collect_gltf_nodes (nodes, json_node_get_int (child), path, depth + 1, paths);
         }
     }
@@ -858,7 +865,7 @@ load_gltf_node_paths (const char  *path,
         {
           JsonNode *index = json_array_get_element (json_node_get_array (roots), r);
 
-          if (node_is_number (index))
+          if (node_is_index (index))
             collect_gltf_nodes (json_node_get_array (nodes_node), json_node_get_int (index),
                                 NULL, 0, paths);
         }
