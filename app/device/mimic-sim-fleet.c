@@ -61,6 +61,7 @@ struct _SimLink
   GSource          *watch;
   int               fd;
   gboolean          connected;
+  gboolean          watching_out;      /* the watch asks for G_IO_OUT */
   gboolean          flapped;           /* held off by a network flap */
   gboolean          stopping;
   int               protocol;
@@ -87,7 +88,8 @@ struct _MimicSimFleet
   guint               next_event;
 
   gint64              start_us;
-  guint64             n_due_done;       /* publications done since the start */
+  guint64             n_due_done;
+  guint64             n_ticks;       /* publications done since the start */
   guint               timer_id;
   guint               misc_id;
   guint64             n_telemetry;
@@ -125,6 +127,7 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_FINAL_TYPE (MimicSimFleet, mimic_sim_fleet, G_TYPE_OBJECT)
 
 static void link_free (SimLink *link);
+static void link_update_watch (SimLink *link);
 static void link_connect (SimLink *link);
 
 static void
@@ -715,8 +718,12 @@ publish (MimicSimFleet  *self,
       SimLink *link = g_ptr_array_index (self->links, index / self->devices_per_connection);
 
       if (link->connected)
-        mosquitto_publish_v5 (link->mosq, NULL, topic, strlen (payload), payload,
-                              retain ? 1 : 0, retain, NULL);
+        {
+          mosquitto_publish_v5 (link->mosq, NULL, topic, strlen (payload), payload,
+                                retain ? 1 : 0, retain, NULL);
+          /* A full socket leaves the rest queued: wait for room. */
+          link_update_watch (link);
+        }
     }
   ws_broadcast (self, topic, payload);
 }
@@ -959,11 +966,17 @@ link_update_watch (SimLink *link)
   GIOCondition condition = G_IO_IN | G_IO_HUP | G_IO_ERR;
   LinkSource *link_source = (LinkSource *) link->watch;
 
+  gboolean want_write;
+
   if (link_source == NULL)
     return;
-  if (mosquitto_want_write (link->mosq))
+  want_write = mosquitto_want_write (link->mosq);
+  if (want_write == link->watching_out)
+    return;
+  if (want_write)
     condition |= G_IO_OUT;
   g_source_modify_unix_fd (link->watch, link_source->tag, condition);
+  link->watching_out = want_write;
 }
 
 static void
@@ -1041,6 +1054,7 @@ link_add_watch (SimLink *link)
   ((LinkSource *) link->watch)->link = link;
   ((LinkSource *) link->watch)->tag = g_source_add_unix_fd (link->watch, link->fd,
                                                             G_IO_IN | G_IO_HUP | G_IO_ERR | G_IO_OUT);
+  link->watching_out = TRUE;
   g_source_attach (link->watch, NULL);
 }
 
@@ -1355,7 +1369,9 @@ tick_cb (gpointer user_data)
   guint64 due;
 
   run_scenario (self, elapsed * self->speed);
-  update_flaps (self);
+  /* A tenth of a second is fine enough for flaps. */
+  if (++self->n_ticks % 10 == 0)
+    update_flaps (self);
 
   if (n == 0)
     return G_SOURCE_CONTINUE;
@@ -1375,10 +1391,6 @@ tick_cb (gpointer user_data)
       publish_telemetry (self, self->n_due_done % n);
       self->n_due_done++;
     }
-
-  if (self->links != NULL)
-    for (guint i = 0; i < self->links->len; i++)
-      link_update_watch (g_ptr_array_index (self->links, i));
 
   return G_SOURCE_CONTINUE;
 }
