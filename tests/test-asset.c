@@ -17,6 +17,9 @@
 #include "mimic-asset.h"
 #include "mimic-asset-registry.h"
 
+static void copy_file (const char *from,
+                       const char *to);
+
 static char *
 fixture_path (const char *name)
 {
@@ -726,6 +729,52 @@ test_asset_glb_geometry (void)
   g_rmdir (dir);
 }
 
+/* Cycles, shared children, float and out-of-range indices: the node paths
+ * are built as far as they make sense, and the loader neither hangs nor
+ * crashes. */
+static void
+test_asset_broken_gltf_hierarchy (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("mimic-gltf-XXXXXX", NULL);
+  g_autofree char *gltf_path = g_build_filename (dir, "weird.gltf", NULL);
+  g_autofree char *svg_from = fixture_path ("mini-fan.svg");
+  g_autofree char *svg_to = g_build_filename (dir, "mini-fan.svg", NULL);
+  g_autofree char *name = g_build_filename (dir, "weird.json", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) root = fixture_tree ();
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  MimicAssetProblem *problem;
+  const char *gltf =
+    "{\"asset\": {\"version\": \"2.0\"}, \"scenes\": [{\"nodes\": [0, 0, 7]}, {}],"
+    " \"nodes\": ["
+    "  {\"name\": \"a\", \"children\": [1, 1, 1.5, -1, 99]},"
+    "  {\"name\": \"b\", \"children\": [0, 2, 2]},"
+    "  {\"name\": \"c\", \"children\": [3, 3]},"
+    "  {\"name\": \"d\", \"children\": [2, 0]}, 5]}";
+
+  g_file_set_contents (gltf_path, gltf, -1, &error);
+  g_assert_no_error (error);
+  copy_file (svg_from, svg_to);
+
+  tree_set (root, string_node ("weird.gltf"), "mimic:geometry", NULL);
+  tree_set (root, string_node ("a/b/c/d"), "properties", "speed", "mimic:node", NULL);
+  tree_set (root, string_node ("a"), "properties", "motor_temp", "mimic:node", NULL);
+  tree_set (root, string_node ("a/b/a"), "properties", "ambient_temp", "mimic:node", NULL);
+  text = json_to_string (root, FALSE);
+
+  g_assert_null (mimic_asset_load_data (text, strlen (text), name, &problems));
+  g_assert_cmpuint (problems->len, ==, 1);
+  problem = g_ptr_array_index (problems, 0);
+  g_assert_cmpint (problem->code, ==, MIMIC_ASSET_ERROR_GEOMETRY);
+  g_assert_cmpstr (problem->json_path, ==, "$.properties.ambient_temp.mimic:node");
+  g_assert_nonnull (strstr (problem->reason, "node “a/b/a” is not in weird.gltf"));
+
+  g_remove (gltf_path);
+  g_remove (svg_to);
+  g_rmdir (dir);
+}
+
 /* Commands and bindings ------------------------------------------------ */
 
 static void
@@ -1329,6 +1378,7 @@ main (int   argc,
   g_test_add_func ("/mimic/asset/error/missing-node", test_asset_error_missing_node);
   g_test_add_func ("/mimic/asset/error/missing-geometry-file", test_asset_error_missing_geometry_file);
   g_test_add_func ("/mimic/asset/error/missing-svg-id", test_asset_error_missing_svg_id);
+  g_test_add_func ("/mimic/asset/error/broken-gltf-hierarchy", test_asset_broken_gltf_hierarchy);
   g_test_add_func ("/mimic/asset/error/command", test_asset_error_command);
   g_test_add_func ("/mimic/asset/error/binding", test_asset_error_binding);
   g_test_add_func ("/mimic/asset/error/collects-all", test_asset_error_collects_all);

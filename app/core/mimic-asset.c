@@ -730,6 +730,7 @@ collect_gltf_nodes (JsonArray  *nodes,
                     gint64      index,
                     const char *parent_path,
                     guint       depth,
+                    guint8     *visited,
                     GHashTable *paths)
 {
   JsonNode *node;
@@ -738,9 +739,13 @@ collect_gltf_nodes (JsonArray  *nodes,
   g_autofree char *path = NULL;
   const char *name = "";
 
-  /* glTF forbids cycles, but a broken file must not hang the loader. */
-  if (index < 0 || index >= json_array_get_length (nodes) || depth > MAX_JSON_DEPTH)
+  /* In glTF each node has at most one parent. A broken file with cycles
+   * or shared children must not hang the loader: each node is visited once
+   * per scene, and the depth is bounded. */
+  if (index < 0 || index >= json_array_get_length (nodes) || depth > MAX_JSON_DEPTH ||
+      visited[index])
     return;
+  visited[index] = TRUE;
 
   node = json_array_get_element (nodes, index);
   if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -764,7 +769,7 @@ collect_gltf_nodes (JsonArray  *nodes,
           JsonNode *child = json_array_get_element (children, i);
 
           if (node_is_index (child))
-            collect_gltf_nodes (nodes, json_node_get_int (child), path, depth + 1, paths);
+            collect_gltf_nodes (nodes, json_node_get_int (child), path, depth + 1, visited, paths);
         }
     }
 }
@@ -853,6 +858,7 @@ load_gltf_node_paths (const char  *path,
   for (guint s = 0; s < json_array_get_length (json_node_get_array (scenes_node)); s++)
     {
       JsonNode *scene = json_array_get_element (json_node_get_array (scenes_node), s);
+      g_autofree guint8 *visited = NULL;
       JsonNode *roots;
 
       if (!JSON_NODE_HOLDS_OBJECT (scene))
@@ -861,13 +867,14 @@ load_gltf_node_paths (const char  *path,
       if (roots == NULL || !JSON_NODE_HOLDS_ARRAY (roots))
         continue;
 
+      visited = g_new0 (guint8, json_array_get_length (json_node_get_array (nodes_node)) + 1);
       for (guint r = 0; r < json_array_get_length (json_node_get_array (roots)); r++)
         {
           JsonNode *index = json_array_get_element (json_node_get_array (roots), r);
 
           if (node_is_index (index))
             collect_gltf_nodes (json_node_get_array (nodes_node), json_node_get_int (index),
-                                NULL, 0, paths);
+                                NULL, 0, visited, paths);
         }
     }
 
