@@ -339,6 +339,67 @@ test_schematic_bad_input (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+on_loaded (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GError **error = user_data;
+
+  if (!mimic_schematic_view_load_svg_finish (MIMIC_SCHEMATIC_VIEW (source), result, error))
+    g_assert_nonnull (*error);
+  else
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "loaded");
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(GError **) data != NULL;
+}
+
+/* The console loads drawings off the main thread. */
+static void
+test_schematic_load_async (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  MimicSchematicView *view = MIMIC_SCHEMATIC_VIEW (mimic_schematic_view_new ());
+  g_autoptr(GFile) file = fixture_file ("schematic-fixture.svg");
+  g_autoptr(GFile) missing = fixture_file ("no-such-schematic.svg");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  GError *outcome = NULL;
+  graphene_rect_t bounds;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 300);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mimic_schematic_view_bind_sensor (view, "motor_current", "motor", "A", NULL));
+
+  mimic_schematic_view_load_svg_async (view, file, NULL, on_loaded, &outcome);
+  g_assert_true (mimic_test_wait_until (is_set, &outcome, 10000));
+  g_assert_error (outcome, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&outcome);
+  mimic_test_wait_for_frames (window, 2);
+  g_assert_true (mimic_schematic_view_get_element_bounds (view, "motor_current", &bounds));
+
+  mimic_schematic_view_load_svg_async (view, missing, NULL, on_loaded, &outcome);
+  g_assert_true (mimic_test_wait_until (is_set, &outcome, 10000));
+  g_assert_error (outcome, MIMIC_SCHEMATIC_ERROR, MIMIC_SCHEMATIC_ERROR_LOAD);
+  g_clear_error (&outcome);
+  g_assert_false (mimic_schematic_view_get_element_bounds (view, "motor_current", &bounds));
+
+  /* Cancelled before it ran: reported as cancelled, the view untouched. */
+  g_assert_true (mimic_schematic_view_set_svg_file (view, file, NULL));
+  g_cancellable_cancel (cancellable);
+  mimic_schematic_view_load_svg_async (view, missing, cancellable, on_loaded, &outcome);
+  g_assert_true (mimic_test_wait_until (is_set, &outcome, 10000));
+  g_assert_error (outcome, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&outcome);
+  g_assert_true (mimic_schematic_view_get_element_bounds (view, "motor_current", &bounds));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 typedef struct
 {
   const char *sensor_id;
@@ -436,6 +497,7 @@ main (int   argc,
   g_test_add ("/mimic/schematic/zoom-pan", Fixture, NULL,
               fixture_set_up, test_schematic_zoom_pan, fixture_tear_down);
   g_test_add_func ("/mimic/schematic/bad-input", test_schematic_bad_input);
+  g_test_add_func ("/mimic/schematic/load-async", test_schematic_load_async);
   g_test_add_func ("/mimic/schematic/pump-skid", test_schematic_pump_skid);
 
   return g_test_run ();

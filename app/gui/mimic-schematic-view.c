@@ -835,37 +835,29 @@ mimic_schematic_view_new (void)
   return g_object_new (MIMIC_TYPE_SCHEMATIC_VIEW, NULL);
 }
 
-/**
- * mimic_schematic_view_set_svg_file:
- *
- * Loads the schematic synchronously: asset schematics are small files read
- * once when an asset is opened. On failure the view keeps no drawing and
- * says why in its area.
- */
-gboolean
-mimic_schematic_view_set_svg_file (MimicSchematicView  *self,
-                                   GFile               *file,
-                                   GError             **error)
+/* Installs a freshly parsed drawing, or the reason there is none. Takes
+ * ownership of handle and of load_error. */
+static gboolean
+adopt_handle (MimicSchematicView  *self,
+              GFile               *file,
+              RsvgHandle          *handle,
+              GError              *load_error,
+              GError             **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  RsvgHandle *handle;
-  g_autofree char *name = NULL;
+  g_autoptr(GError) owned_error = load_error;
+  g_autofree char *name = g_file_get_parse_name (file);
   double width = 0, height = 0;
-
-  g_return_val_if_fail (MIMIC_IS_SCHEMATIC_VIEW (self), FALSE);
-  g_return_val_if_fail (G_IS_FILE (file), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_clear_object (&self->handle);
   g_clear_pointer (&self->load_error, g_free);
   invalidate_document (self);
-  name = g_file_get_parse_name (file);
+  for (guint i = 0; i < self->bindings->len; i++)
+    update_element_box (self, g_ptr_array_index (self->bindings, i));
 
-  handle = rsvg_handle_new_from_gfile_sync (file, RSVG_HANDLE_FLAGS_NONE, NULL, &local_error);
   if (handle == NULL)
     {
       self->load_error = g_strdup_printf (_("Could not load the schematic %s: %s"),
-                                          name, local_error->message);
+                                          name, owned_error->message);
       g_set_error_literal (error, MIMIC_SCHEMATIC_ERROR, MIMIC_SCHEMATIC_ERROR_LOAD,
                            self->load_error);
       return FALSE;
@@ -905,6 +897,111 @@ mimic_schematic_view_set_svg_file (MimicSchematicView  *self,
 
   set_view (self, 1.0, 0, 0);
   return TRUE;
+}
+
+/**
+ * mimic_schematic_view_set_svg_file:
+ *
+ * Loads the schematic synchronously, for small files and tests; the
+ * console uses mimic_schematic_view_load_svg_async(). On failure the view
+ * keeps no drawing and says why in its area.
+ */
+gboolean
+mimic_schematic_view_set_svg_file (MimicSchematicView  *self,
+                                   GFile               *file,
+                                   GError             **error)
+{
+  GError *load_error = NULL;
+  RsvgHandle *handle;
+
+  g_return_val_if_fail (MIMIC_IS_SCHEMATIC_VIEW (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  handle = rsvg_handle_new_from_gfile_sync (file, RSVG_HANDLE_FLAGS_NONE, NULL, &load_error);
+  return adopt_handle (self, file, handle, load_error, error);
+}
+
+static void
+parse_svg_in_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  GError *error = NULL;
+  RsvgHandle *handle;
+
+  /* Reading and parsing a large drawing takes long enough to stall the
+   * UI; the handle is only used on the main thread after this returns. */
+  handle = rsvg_handle_new_from_gfile_sync (task_data, RSVG_HANDLE_FLAGS_NONE, cancellable, &error);
+  if (handle == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, handle, g_object_unref);
+}
+
+static void
+on_svg_parsed (GObject      *source_object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MimicSchematicView *self = g_task_get_source_object (task);
+  GError *load_error = NULL;
+  GError *error = NULL;
+  RsvgHandle *handle;
+
+  handle = g_task_propagate_pointer (G_TASK (result), &load_error);
+  if (g_error_matches (load_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, load_error);
+      return;
+    }
+
+  if (adopt_handle (self, g_task_get_task_data (task), handle, load_error, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * mimic_schematic_view_load_svg_async:
+ *
+ * Reads and parses the drawing on a worker thread, then shows it. A
+ * cancelled load leaves the view as it was.
+ */
+void
+mimic_schematic_view_load_svg_async (MimicSchematicView  *self,
+                                     GFile               *file,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) parse = NULL;
+  GTask *task;
+
+  g_return_if_fail (MIMIC_IS_SCHEMATIC_VIEW (self));
+  g_return_if_fail (G_IS_FILE (file));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, mimic_schematic_view_load_svg_async);
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+
+  parse = g_task_new (NULL, cancellable, on_svg_parsed, task);
+  g_task_set_task_data (parse, g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (parse, parse_svg_in_thread);
+}
+
+gboolean
+mimic_schematic_view_load_svg_finish (MimicSchematicView  *self,
+                                      GAsyncResult        *result,
+                                      GError             **error)
+{
+  g_return_val_if_fail (MIMIC_IS_SCHEMATIC_VIEW (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**

@@ -30,6 +30,14 @@ GtkWidget   *mimic_schematic_view_new                 (void);
 gboolean     mimic_schematic_view_set_svg_file        (MimicSchematicView  *self,
                                                        GFile               *file,
                                                        GError             **error);
+void         mimic_schematic_view_load_svg_async      (MimicSchematicView  *self,
+                                                       GFile               *file,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean     mimic_schematic_view_load_svg_finish     (MimicSchematicView  *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
 gboolean     mimic_schematic_view_bind_sensor         (MimicSchematicView  *self,
                                                        const char          *sensor_id,
                                                        const char          *svg_id,
