@@ -19,6 +19,8 @@
 #include <mosquitto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "mimic-mqtt-feed.h"
 #include "mimic-test-broker.h"
@@ -134,7 +136,18 @@ typedef struct
   Stream *stream;
   guint   port;
   gint64  started_us;
+  double  cpu_s;          /* the publisher thread's own CPU time */
 } PublishJob;
+
+static double
+cpu_seconds (int who)
+{
+  struct rusage usage;
+
+  getrusage (who, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
 
 static gpointer
 publish_stream (gpointer data)
@@ -161,6 +174,12 @@ publish_stream (gpointer data)
   drain_publisher (mosq);
   mosquitto_disconnect (mosq);
   mosquitto_destroy (mosq);
+  {
+    struct timespec thread_time;
+
+    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &thread_time);
+    job->cpu_s = thread_time.tv_sec + thread_time.tv_nsec / 1e9;
+  }
 
   return NULL;
 }
@@ -169,8 +188,10 @@ publish_stream (gpointer data)
  * number when it did not within the deadline. */
 static double
 run_mosquitto_sub (MimicTestBroker *broker,
-                   Stream          *stream)
+                   Stream          *stream,
+                   double          *cpu_s)
 {
+  double children_before = cpu_seconds (RUSAGE_CHILDREN);
   g_autoptr(GSubprocess) sub = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *port = g_strdup_printf ("%u", mimic_test_broker_get_port (broker));
@@ -202,6 +223,8 @@ run_mosquitto_sub (MimicTestBroker *broker,
   else
     g_subprocess_force_exit (sub);
   g_subprocess_wait (sub, NULL, NULL);
+  /* The broker is a child too, but it is reaped only at the very end. */
+  *cpu_s = cpu_seconds (RUSAGE_CHILDREN) - children_before;
 
   return seconds;
 }
@@ -299,9 +322,11 @@ stop_mimic (Mimic *mimic)
 static double
 run_mimic (MimicTestBroker *broker,
            Stream          *stream,
-           double          *values_per_second)
+           double          *values_per_second,
+           double          *cpu_s)
 {
   Mimic mimic = start_mimic (broker);
+  double self_before = cpu_seconds (RUSAGE_SELF);
   PublishJob job = { stream, mimic_test_broker_get_port (broker), 0 };
   guint64 expected = (guint64) stream->n_messages * N_VALUES;
   guint64 applied_before = n_consumed (mimic.store);
@@ -321,6 +346,8 @@ run_mimic (MimicTestBroker *broker,
         }
     }
   g_thread_join (publisher);
+  /* Everything this process did but publishing: feed threads and store. */
+  *cpu_s = cpu_seconds (RUSAGE_SELF) - self_before - job.cpu_s;
 
   mimic_feed_get_health (mimic.feed, &health);
   if (health.rejected_total > 0 || mimic_twin_store_get_n_dropped_samples (mimic.store) > 0)
@@ -359,6 +386,8 @@ main (int   argc,
   g_autoptr(GArray) sub_rates = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) mimic_rates = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) value_rates = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) sub_cpus = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) mimic_cpus = g_array_new (FALSE, FALSE, sizeof (double));
   guint n_messages = env_uint ("MIMIC_BENCH_MESSAGES", 200000);
   guint rounds = env_uint ("MIMIC_BENCH_ROUNDS", 3);
   MimicTestBrokerOptions options = {
@@ -366,6 +395,7 @@ main (int   argc,
      * instead of dropping, so both sides see every message. */
     .extra_config = "max_queued_messages 0\nmax_queued_bytes 0\nmax_inflight_messages 0",
   };
+  const char *what = g_getenv ("MIMIC_BENCH_FEED_ONLY") != NULL ? "feed alone" : "feed + twin store";
   MimicTestBroker *broker;
   Stream *stream;
   double sub_median, mimic_median;
@@ -382,23 +412,29 @@ main (int   argc,
 
   for (guint r = 0; r < rounds; r++)
     {
-      double sub_s = run_mosquitto_sub (broker, stream);
+      double sub_cpu = 0, mimic_cpu = 0;
+      double sub_s = run_mosquitto_sub (broker, stream, &sub_cpu);
       double values_per_second = 0;
-      double mimic_s = run_mimic (broker, stream, &values_per_second);
+      double mimic_s = run_mimic (broker, stream, &values_per_second, &mimic_cpu);
       double sub_rate = sub_s > 0 ? n_messages / sub_s : 0;
       double mimic_rate = mimic_s > 0 ? n_messages / mimic_s : 0;
+      double sub_cpu_us = sub_cpu * 1e6 / n_messages, mimic_cpu_us = mimic_cpu * 1e6 / n_messages;
 
-      g_print ("# round %u: mosquitto_sub %.0f msg/s (%.2f s), Mimic feed+store %.0f msg/s (%.2f s), %.0f values/s\n",
-               r + 1, sub_rate, sub_s, mimic_rate, mimic_s, values_per_second);
+      g_print ("# round %u: mosquitto_sub %.0f msg/s (%.2f s, %.1f µs CPU/msg), "
+               "Mimic %s %.0f msg/s (%.2f s, %.1f µs CPU/msg), %.0f values/s\n",
+               r + 1, sub_rate, sub_s, sub_cpu_us, what, mimic_rate, mimic_s, mimic_cpu_us, values_per_second);
       g_array_append_val (sub_rates, sub_rate);
       g_array_append_val (mimic_rates, mimic_rate);
       g_array_append_val (value_rates, values_per_second);
+      g_array_append_val (sub_cpus, sub_cpu_us);
+      g_array_append_val (mimic_cpus, mimic_cpu_us);
     }
 
   sub_median = median (sub_rates);
   mimic_median = median (mimic_rates);
-  g_print ("mosquitto_sub: %.0f msg/s (median)\n", sub_median);
-  g_print ("Mimic feed + twin store: %.0f msg/s, %.0f values/s (median)\n", mimic_median, median (value_rates));
+  g_print ("mosquitto_sub: %.0f msg/s, %.1f µs CPU per message (median)\n", sub_median, median (sub_cpus));
+  g_print ("Mimic %s: %.0f msg/s, %.0f values/s, %.1f µs CPU per message (median)\n",
+           what, mimic_median, median (value_rates), median (mimic_cpus));
   g_print ("ratio Mimic / mosquitto_sub: %.2f (goal: at least 0.9)\n",
            sub_median > 0 ? mimic_median / sub_median : 0);
 
