@@ -358,8 +358,8 @@ test_scene_pick (Fixture       *fixture,
   guint notifications = 0;
   int x, y;
 
-  mimic_scene_view_bind_sensor (fixture->view, "cap_temp", "rig/right");
-  mimic_scene_view_bind_sensor (fixture->view, "left_current", "rig/left");
+  mimic_scene_view_bind_sensor (fixture->view, "cap_temp", "rig/right", "°C");
+  mimic_scene_view_bind_sensor (fixture->view, "left_current", "rig/left", "A");
   g_signal_connect (fixture->view, "part-picked", G_CALLBACK (on_part_picked), picked);
   before = mimic_test_take_screenshot (fixture->window, "scene-unselected");
 
@@ -402,6 +402,50 @@ test_scene_pick (Fixture       *fixture,
 
   g_free (picked[0]);
   g_free (picked[1]);
+}
+
+/* The console's way in: readings by sensor id, as the schematic takes them. */
+static void
+test_scene_sensor_values (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GdkTexture) shot = NULL;
+  g_autofree char *text = NULL;
+  graphene_point_t point;
+  guint8 cap[4];
+
+  mimic_scene_view_bind_sensor (fixture->view, "cap_temp", "rig/right/cap", "°C");
+  mimic_scene_view_bind_sensor (fixture->view, "cap_pressure", "rig/right/cap", "bar");
+
+  mimic_scene_view_set_sensor_value (fixture->view, "cap_temp", 71.24, MIMIC_DISPLAY_STATE_ALARM_HIGH);
+  mimic_scene_view_set_sensor_value (fixture->view, "cap_pressure", 1.5, MIMIC_DISPLAY_STATE_NORMAL);
+  mimic_scene_view_set_sensor_value (fixture->view, "not_bound", 3.0, MIMIC_DISPLAY_STATE_ALARM_URGENT);
+  text = mimic_scene_view_dup_label_text (fixture->view, "cap_temp");
+  g_assert_cmpstr (text, ==, "71.2 °C");
+  g_assert_null (mimic_scene_view_dup_label_text (fixture->view, "not_bound"));
+
+  /* The worst of the sensors on a part colours it. */
+  g_assert_cmpint (mimic_scene_view_get_node_state (fixture->view, "rig/right/cap"), ==, MIMIC_DISPLAY_STATE_ALARM_HIGH);
+  mimic_test_wait_for_frames (fixture->window, 2);
+  shot = mimic_test_take_screenshot (fixture->window, "scene-sensor-values");
+  /* Below the label, which covers the part's centre. */
+  g_assert_true (mimic_scene_view_project (fixture->view, &GRAPHENE_POINT3D_INIT (1.2f, 0.15f, 0.3f), &point));
+  mimic_test_texture_pixel (shot, (int) point.x, (int) point.y, cap);
+  g_assert_cmpint (cap[0], >, cap[1] + 80);
+
+  mimic_scene_view_set_sensor_value (fixture->view, "cap_temp", 64.0, MIMIC_DISPLAY_STATE_NORMAL);
+  g_assert_cmpint (mimic_scene_view_get_node_state (fixture->view, "rig/right/cap"), ==, MIMIC_DISPLAY_STATE_NORMAL);
+
+  /* Not a number: a dash, and the part shows the value cannot be trusted. */
+  mimic_scene_view_set_sensor_value (fixture->view, "cap_pressure", NAN, MIMIC_DISPLAY_STATE_NORMAL);
+  g_clear_pointer (&text, g_free);
+  text = mimic_scene_view_dup_label_text (fixture->view, "cap_pressure");
+  g_assert_cmpstr (text, ==, "— bar");
+  g_assert_cmpint (mimic_scene_view_get_node_state (fixture->view, "rig/right/cap"), ==, MIMIC_DISPLAY_STATE_STALE);
+
+  mimic_scene_view_clear_bindings (fixture->view);
+  g_assert_null (mimic_scene_view_dup_label_text (fixture->view, "cap_temp"));
+  g_assert_cmpint (mimic_scene_view_get_node_state (fixture->view, "rig/right/cap"), ==, MIMIC_DISPLAY_STATE_NORMAL);
 }
 
 static void
@@ -786,6 +830,8 @@ main (int   argc,
               fixture_set_up, test_scene_stale_hatched, fixture_tear_down);
   g_test_add ("/mimic/scene/view/pick", Fixture, NULL,
               fixture_set_up, test_scene_pick, fixture_tear_down);
+  g_test_add ("/mimic/scene/view/sensor-values", Fixture, NULL,
+              fixture_set_up, test_scene_sensor_values, fixture_tear_down);
   g_test_add ("/mimic/scene/view/labels", Fixture, NULL,
               fixture_set_up, test_scene_labels, fixture_tear_down);
   g_test_add ("/mimic/scene/view/redraw-only-on-change", Fixture, NULL,

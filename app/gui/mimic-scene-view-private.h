@@ -25,6 +25,10 @@ gboolean mimic_scene_view_get_label_placement   (MimicSceneView   *self,
 /* The message shown instead of the model, or NULL. */
 const char *mimic_scene_view_get_error_message  (MimicSceneView   *self);
 
+/* The text of a sensor's label, or NULL. */
+char       *mimic_scene_view_dup_label_text     (MimicSceneView   *self,
+                                                 const char       *sensor_id);
+
 /* GL_RENDERER of the view's context, once realized. */
 const char *mimic_scene_view_get_gl_renderer    (MimicSceneView   *self);
 

@@ -57,8 +57,11 @@ typedef struct
 
 typedef struct
 {
-  char *sensor_id;
-  char *node_path;
+  char              *sensor_id;
+  char              *node_path;
+  char              *unit;        /* may be NULL */
+  MimicDisplayState  state;
+  gboolean           has_state;   /* state came from set_sensor_value */
 } SensorBinding;
 
 struct _MimicSceneView
@@ -180,6 +183,7 @@ sensor_binding_free (gpointer data)
 
   g_free (binding->sensor_id);
   g_free (binding->node_path);
+  g_free (binding->unit);
   g_free (binding);
 }
 
@@ -665,10 +669,79 @@ mimic_scene_view_select_at (MimicSceneView *self,
   return node_path != NULL;
 }
 
+static SensorBinding *
+find_binding (MimicSceneView *self,
+              const char     *sensor_id)
+{
+  for (guint i = 0; i < self->bindings->len; i++)
+    {
+      SensorBinding *binding = g_ptr_array_index (self->bindings, i);
+
+      if (g_str_equal (binding->sensor_id, sensor_id))
+        return binding;
+    }
+
+  return NULL;
+}
+
+/* A part shows the worst state of the sensors on it. */
+static void
+update_node_state_from_sensors (MimicSceneView *self,
+                                const char     *node_path)
+{
+  MimicDisplayState worst = MIMIC_DISPLAY_STATE_NORMAL;
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < self->bindings->len; i++)
+    {
+      SensorBinding *binding = g_ptr_array_index (self->bindings, i);
+
+      if (!binding->has_state || !g_str_equal (binding->node_path, node_path))
+        continue;
+      if (!any || state_rank (binding->state) > state_rank (worst))
+        worst = binding->state;
+      any = TRUE;
+    }
+
+  mimic_scene_view_set_node_state (self, node_path, worst);
+}
+
+static SensorBinding *
+ensure_binding (MimicSceneView *self,
+                const char     *sensor_id,
+                const char     *node_path)
+{
+  SensorBinding *binding = find_binding (self, sensor_id);
+
+  if (binding == NULL)
+    {
+      binding = g_new0 (SensorBinding, 1);
+      binding->sensor_id = g_strdup (sensor_id);
+      binding->node_path = g_strdup (node_path);
+      g_ptr_array_add (self->bindings, binding);
+    }
+  else if (!g_str_equal (binding->node_path, node_path))
+    {
+      g_autofree char *old_path = g_steal_pointer (&binding->node_path);
+
+      binding->node_path = g_strdup (node_path);
+      if (binding->has_state)
+        {
+          update_node_state_from_sensors (self, old_path);
+          update_node_state_from_sensors (self, node_path);
+        }
+    }
+
+  return binding;
+}
+
+/* Says which part a sensor sits on (its glTF node path, as the asset
+ * description names it) and its unit for mimic_scene_view_set_sensor_value(). */
 void
 mimic_scene_view_bind_sensor (MimicSceneView *self,
                               const char     *sensor_id,
-                              const char     *node_path)
+                              const char     *node_path,
+                              const char     *unit)
 {
   SensorBinding *binding;
 
@@ -676,21 +749,75 @@ mimic_scene_view_bind_sensor (MimicSceneView *self,
   g_return_if_fail (sensor_id != NULL);
   g_return_if_fail (node_path != NULL);
 
-  for (guint i = 0; i < self->bindings->len; i++)
-    {
-      binding = g_ptr_array_index (self->bindings, i);
-      if (g_str_equal (binding->sensor_id, sensor_id))
-        {
-          g_free (binding->node_path);
-          binding->node_path = g_strdup (node_path);
-          return;
-        }
-    }
+  binding = ensure_binding (self, sensor_id, node_path);
+  g_free (binding->unit);
+  binding->unit = g_strdup (unit);
+}
 
-  binding = g_new0 (SensorBinding, 1);
-  binding->sensor_id = g_strdup (sensor_id);
-  binding->node_path = g_strdup (node_path);
-  g_ptr_array_add (self->bindings, binding);
+/* Forgets every sensor, label, state and value: for showing another device. */
+void
+mimic_scene_view_clear_bindings (MimicSceneView *self)
+{
+  g_return_if_fail (MIMIC_IS_SCENE_VIEW (self));
+
+  g_ptr_array_set_size (self->bindings, 0);
+  g_ptr_array_set_size (self->labels, 0);
+  g_hash_table_remove_all (self->states);
+  g_hash_table_remove_all (self->values);
+  update_selection (self, NULL, NULL);
+  scene_changed (self);
+}
+
+static char *
+format_value (double      value,
+              const char *unit)
+{
+  g_autofree char *number = NULL;
+
+  if (!isfinite (value))
+    number = g_strdup ("—");
+  else if (fabs (value) >= 100.0)
+    number = g_strdup_printf ("%.0f", value);
+  else if (fabs (value) >= 10.0)
+    number = g_strdup_printf ("%.1f", value);
+  else
+    number = g_strdup_printf ("%.2f", value);
+
+  if (unit == NULL || *unit == '\0')
+    return g_steal_pointer (&number);
+
+  return g_strconcat (number, " ", unit, NULL);
+}
+
+/* The live reading of a bound sensor: its label shows the value with its
+ * unit, its part the worst state of the sensors on it. A value that is not
+ * finite shows as a dash and the part as stale. Sensors not bound are
+ * ignored, so a feed may carry more than the model shows. */
+void
+mimic_scene_view_set_sensor_value (MimicSceneView    *self,
+                                   const char        *sensor_id,
+                                   double             value,
+                                   MimicDisplayState  state)
+{
+  SensorBinding *binding;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (MIMIC_IS_SCENE_VIEW (self));
+  g_return_if_fail (sensor_id != NULL);
+
+  binding = find_binding (self, sensor_id);
+  if (binding == NULL)
+    return;
+
+  if (!isfinite (value) || (guint) state > MIMIC_DISPLAY_STATE_LAST)
+    state = MIMIC_DISPLAY_STATE_STALE;
+
+  text = format_value (value, binding->unit);
+  mimic_scene_view_set_label (self, binding->node_path, sensor_id, text);
+
+  binding->state = state;
+  binding->has_state = TRUE;
+  update_node_state_from_sensors (self, binding->node_path);
 }
 
 /* Shows text (a value with its unit) at the part; NULL text removes the
@@ -708,7 +835,7 @@ mimic_scene_view_set_label (MimicSceneView *self,
   g_return_if_fail (node_path != NULL);
   g_return_if_fail (sensor_id != NULL);
 
-  mimic_scene_view_bind_sensor (self, sensor_id, node_path);
+  ensure_binding (self, sensor_id, node_path);
 
   for (index = 0; index < self->labels->len; index++)
     {
@@ -1520,6 +1647,7 @@ place_labels (MimicSceneView *self)
   for (guint i = 0; i < self->labels->len; i++)
     {
       SceneLabel *label = g_ptr_array_index (self->labels, i);
+      SensorBinding *binding;
       graphene_box_t bounds;
       graphene_point3d_t center;
       int node;
@@ -1538,7 +1666,12 @@ place_labels (MimicSceneView *self)
 
       if (label->layout == NULL)
         label->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), label->text);
-      label->state = effective_state (self, node);
+      /* The label tells its own sensor's state; the part shows the worst. */
+      binding = find_binding (self, label->sensor_id);
+      if (binding != NULL && binding->has_state)
+        label->state = binding->state;
+      else
+        label->state = effective_state (self, node);
       label->depth = graphene_point3d_distance (&eye, &center, NULL);
       g_ptr_array_add (order, label);
     }
@@ -1862,6 +1995,23 @@ mimic_scene_view_get_gl_renderer (MimicSceneView *self)
   g_return_val_if_fail (MIMIC_IS_SCENE_VIEW (self), NULL);
 
   return self->gl_renderer;
+}
+
+char *
+mimic_scene_view_dup_label_text (MimicSceneView *self,
+                                 const char     *sensor_id)
+{
+  g_return_val_if_fail (MIMIC_IS_SCENE_VIEW (self), NULL);
+
+  for (guint i = 0; i < self->labels->len; i++)
+    {
+      SceneLabel *label = g_ptr_array_index (self->labels, i);
+
+      if (g_str_equal (label->sensor_id, sensor_id))
+        return g_strdup (label->text);
+    }
+
+  return NULL;
 }
 
 guint64

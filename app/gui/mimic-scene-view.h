@@ -50,7 +50,13 @@ void                mimic_scene_view_set_heatmap_legend  (MimicSceneView       *
 
 void                mimic_scene_view_bind_sensor         (MimicSceneView       *self,
                                                           const char           *sensor_id,
-                                                          const char           *node_path);
+                                                          const char           *node_path,
+                                                          const char           *unit);
+void                mimic_scene_view_clear_bindings      (MimicSceneView       *self);
+void                mimic_scene_view_set_sensor_value    (MimicSceneView       *self,
+                                                          const char           *sensor_id,
+                                                          double                value,
+                                                          MimicDisplayState     state);
 void                mimic_scene_view_set_label           (MimicSceneView       *self,
                                                           const char           *node_path,
                                                           const char           *sensor_id,
