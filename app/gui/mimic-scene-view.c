@@ -49,7 +49,6 @@ typedef struct
   graphene_point_t anchor;
   gboolean         placed;
   gboolean         dimmed;
-  gboolean         depth_checked;      /* dimmed was found by a GL render */
   /* Scratch for placement. */
   MimicDisplayState  state;
   float            depth;
@@ -877,7 +876,6 @@ mimic_scene_view_set_label (MimicSceneView *self,
        * moved label needs one render. */
       g_free (label->node_path);
       label->node_path = g_strdup (node_path);
-      label->depth_checked = FALSE;
       scene_changed (self);
       return;
     }
@@ -1286,9 +1284,9 @@ upload_buffers (MimicSceneView *self)
       /* Normals transform by the inverse transpose of the model matrix. */
       graphene_matrix_transpose (&node->world_inverse, &normal);
       graphene_matrix_to_float (&normal, n);
-      b->normal_matrix[0] = n[0]; b->normal_matrix[1] = n[1]; b->normal_matrix[2] = n[2];
-      b->normal_matrix[3] = n[4]; b->normal_matrix[4] = n[5]; b->normal_matrix[5] = n[6];
-      b->normal_matrix[6] = n[8]; b->normal_matrix[7] = n[9]; b->normal_matrix[8] = n[10];
+      for (guint column = 0; column < 3; column++)
+        for (guint row = 0; row < 3; row++)
+          b->normal_matrix[column * 3 + row] = n[column * 4 + row];
 
       glGenVertexArrays (1, &b->vao);
       glGenBuffers (1, &b->vbo);
@@ -1429,7 +1427,6 @@ update_label_occlusion (MimicSceneView          *self,
       float depth = 1.f, nearest = G_MAXFLOAT, visible;
       int node = mimic_scene_geometry_lookup (self->geometry, label->node_path);
 
-      label->depth_checked = TRUE;
       label->dimmed = FALSE;
       if (!mimic_scene_geometry_get_node_bounds (self->geometry, node, &bounds))
         continue;
@@ -1683,18 +1680,19 @@ place_labels (MimicSceneView *self)
       SceneLabel *label = g_ptr_array_index (order, i);
       int text_width, text_height;
       float w, h;
-      float offsets[5][2];
 
       pango_layout_get_pixel_size (label->layout, &text_width, &text_height);
       w = text_width + 2 * LABEL_GAP + (mimic_display_state_is_alarm (label->state) ? LABEL_GAP : 0);
       h = text_height + LABEL_GAP;
 
       /* On the part, then above, below, right and left of it. */
-      offsets[0][0] = -w / 2;                    offsets[0][1] = -h / 2;
-      offsets[1][0] = -w / 2;                    offsets[1][1] = -h * 1.5f - LABEL_GAP * 2;
-      offsets[2][0] = -w / 2;                    offsets[2][1] = h / 2 + LABEL_GAP * 2;
-      offsets[3][0] = w / 2 + LABEL_GAP * 4;     offsets[3][1] = -h / 2;
-      offsets[4][0] = -w * 1.5f - LABEL_GAP * 4; offsets[4][1] = -h / 2;
+      const float offsets[][2] = {
+        { -w / 2, -h / 2 },
+        { -w / 2, -h * 1.5f - LABEL_GAP * 2 },
+        { -w / 2, h / 2 + LABEL_GAP * 2 },
+        { w / 2 + LABEL_GAP * 4, -h / 2 },
+        { -w * 1.5f - LABEL_GAP * 4, -h / 2 },
+      };
 
       for (guint k = 0; k < G_N_ELEMENTS (offsets); k++)
         {
