@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <libsoup/soup.h>
+
 #include "mimic-test-feed-utils.h"
 
 static void
@@ -191,4 +193,18 @@ mimic_test_iterate_for (guint ms)
         ;
       g_usleep (2 * 1000);
     }
+}
+
+guint
+mimic_test_soup_server_get_port (gpointer soup_server)
+{
+  GSList *listeners = soup_server_get_listeners (SOUP_SERVER (soup_server));
+  g_autoptr(GSocketAddress) address = NULL;
+
+  g_assert_nonnull (listeners);
+  address = g_socket_get_local_address (listeners->data, NULL);
+  g_slist_free (listeners);
+  g_assert_nonnull (address);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
 }

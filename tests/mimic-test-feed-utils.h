@@ -46,6 +46,9 @@ gboolean            mimic_test_feed_has_messages       (MimicFeed          *feed
                                                         gpointer            n_messages);
 gboolean            mimic_test_feed_has_rejections     (MimicFeed          *feed,
                                                         gpointer            n_rejected);
+/* The port a SoupServer listening on one address got. (Unlike
+ * soup_server_get_uris(), this leaks nothing with libsoup 3.2.) */
+guint               mimic_test_soup_server_get_port    (gpointer            soup_server);
 /* Runs the default main context for @ms milliseconds. */
 void                mimic_test_iterate_for             (guint               ms);
 

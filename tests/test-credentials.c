@@ -187,6 +187,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/mimic/credentials/store-lookup-clear", test_credentials_store_lookup_clear);
@@ -195,5 +197,11 @@ main (int   argc,
   g_test_add_func ("/mimic/credentials/lookup-cancelled", test_credentials_lookup_cancelled);
   g_test_add_func ("/mimic/credentials/without-keyring", test_credentials_without_keyring);
 
-  return g_test_run ();
+  status = g_test_run ();
+
+  /* libsecret keeps the service proxy for the life of the process unless
+   * told to let go. */
+  secret_service_disconnect ();
+
+  return status;
 }

@@ -154,14 +154,11 @@ test_replay_feed_record_then_replay (Fixture       *fixture,
   MimicTestCollector *replay_collector;
   MimicFeedHealth live_health, replay_health;
   MimicSample live_sample, replay_sample;
-  GSList *uris;
 
   soup_server_add_websocket_handler (server, "/feed", NULL, NULL, on_websocket, connections, NULL);
   soup_server_listen (server, address, 0, &error);
   g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  url = g_strdup_printf ("ws://127.0.0.1:%u/feed", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  url = g_strdup_printf ("ws://127.0.0.1:%u/feed", mimic_test_soup_server_get_port (server));
 
   connection = mimic_connection_new_for_url (url, &error);
   live = MIMIC_FEED (mimic_websocket_feed_new (connection, &error));
@@ -212,7 +209,10 @@ test_replay_feed_record_then_replay (Fixture       *fixture,
   g_assert_cmpuint (replay_health.rejected_total, ==, live_health.rejected_total);
   g_assert_cmpuint (replay_health.rejected_total, >=, 1);
 
+  for (guint i = 0; i < connections->len; i++)
+    g_io_stream_close (soup_websocket_connection_get_io_stream (g_ptr_array_index (connections, i)), NULL, NULL);
   soup_server_disconnect (server);
+  mimic_test_iterate_for (20);
 }
 
 static gint64

@@ -165,7 +165,6 @@ tls_server_new (const char *name)
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
   g_autoptr(GError) error = NULL;
-  GSList *uris;
 
   certificate = g_tls_certificate_new_from_files (pem, key, &error);
   g_assert_no_error (error);
@@ -176,9 +175,7 @@ tls_server_new (const char *name)
   soup_server_listen (self->server, address, SOUP_SERVER_LISTEN_HTTPS, &error);
   g_assert_no_error (error);
 
-  uris = soup_server_get_uris (self->server);
-  self->port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  self->port = mimic_test_soup_server_get_port (self->server);
 
   return self;
 }
@@ -186,10 +183,20 @@ tls_server_new (const char *name)
 static void
 tls_server_free (TlsServer *self)
 {
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      SoupWebsocketConnection *connection = g_ptr_array_index (self->connections, i);
+
+      if (soup_websocket_connection_get_state (connection) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    }
+  mimic_test_iterate_for (50);
   g_ptr_array_unref (self->connections);
   soup_server_disconnect (self->server);
   g_object_unref (self->server);
   g_free (self);
+  /* Let libsoup finish closing what it still has in flight. */
+  mimic_test_iterate_for (20);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TlsServer, tls_server_free)
@@ -233,6 +240,7 @@ test_tls_wss_trusted_ca (void)
       g_assert_true (mimic_test_start_feed (feed, &error));
       g_assert_no_error (error);
       g_assert_true (mimic_test_wait_for (feed, mimic_test_feed_has_messages, GUINT_TO_POINTER (2)));
+      mimic_feed_flush (feed);
       g_assert_true (mimic_test_collector_find_sample (collector, "p-1", "flow", &sample));
       g_assert_cmpfloat (sample.value, ==, 3.5);
     }

@@ -59,16 +59,12 @@ test_server_listen (TestServer *server)
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, server->port);
-  GSList *uris;
-
   server->server = soup_server_new (NULL, NULL);
   soup_server_add_websocket_handler (server->server, "/feed", NULL, NULL, on_websocket, server, NULL);
   soup_server_listen (server->server, address, 0, &error);
   g_assert_no_error (error);
 
-  uris = soup_server_get_uris (server->server);
-  server->port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  server->port = mimic_test_soup_server_get_port (server->server);
 }
 
 static TestServer *
@@ -99,6 +95,8 @@ test_server_stop (TestServer *server)
   g_ptr_array_set_size (server->connections, 0);
   soup_server_disconnect (server->server);
   g_clear_object (&server->server);
+  /* Let libsoup finish closing what it still has in flight. */
+  mimic_test_iterate_for (20);
 }
 
 static void
@@ -120,13 +118,15 @@ feed_for (TestServer *server,
   g_autoptr(GError) error = NULL;
   g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u%s", server->port, path);
   g_autoptr(MimicConnection) connection = mimic_connection_new_for_url (url, &error);
+  g_autoptr(MimicBackoff) backoff = NULL;
   MimicWebSocketFeed *feed;
 
   g_assert_no_error (error);
   feed = mimic_websocket_feed_new (connection, &error);
   g_assert_no_error (error);
   /* Fast retries keep the reconnect test short. */
-  mimic_websocket_feed_set_backoff (feed, mimic_backoff_new (50, 2.0, 400));
+  backoff = mimic_backoff_new (50, 2.0, 400);
+  mimic_websocket_feed_set_backoff (feed, backoff);
 
   return MIMIC_FEED (feed);
 }
@@ -258,6 +258,7 @@ test_websocket_feed_reconnect (void)
   g_assert_true (mimic_test_wait_for (feed, has_reconnected, GUINT_TO_POINTER (1)));
   /* The script played again on the new connection. */
   g_assert_true (mimic_test_wait_for (feed, mimic_test_feed_has_messages, GUINT_TO_POINTER (4)));
+  mimic_feed_flush (feed);
   mimic_feed_get_health (feed, &health);
   g_assert_cmpuint (health.reconnects, ==, 1);
   g_assert_cmpint (health.last_gap_us, >=, 500 * 1000);
@@ -346,6 +347,7 @@ test_websocket_feed_keepalive_detects_dead_peer (void)
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
   g_autoptr(GSocketAddress) effective = NULL;
   g_autoptr(MimicConnection) connection = NULL;
+  g_autoptr(MimicBackoff) backoff = NULL;
   g_autoptr(MimicFeed) feed = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
@@ -367,7 +369,8 @@ test_websocket_feed_keepalive_detects_dead_peer (void)
   feed = MIMIC_FEED (mimic_websocket_feed_new (connection, &error));
   g_assert_no_error (error);
   mimic_websocket_feed_set_keepalive_interval (MIMIC_WEBSOCKET_FEED (feed), 1);
-  mimic_websocket_feed_set_backoff (MIMIC_WEBSOCKET_FEED (feed), mimic_backoff_new (5000, 2.0, 5000));
+  backoff = mimic_backoff_new (5000, 2.0, 5000);
+  mimic_websocket_feed_set_backoff (MIMIC_WEBSOCKET_FEED (feed), backoff);
 
   g_assert_true (mimic_test_start_feed (feed, &error));
   g_assert_no_error (error);
