@@ -17,7 +17,9 @@
 
 #include "mimic-asset-registry.h"
 #include "mimic-cli-commands.h"
+#include "mimic-connection.h"
 #include "mimic-feed.h"
+#include "mimic-websocket-feed.h"
 #include "mimic-paths.h"
 #include "mimic-twin-store.h"
 
@@ -189,28 +191,46 @@ on_started (GObject      *object,
     }
 }
 
-/* --root overrides the URL's path, which is where a feed URL keeps it. */
-static char *
-apply_root (const char  *url,
-            const char  *root,
-            GError     **error)
+/* An MQTT URL keeps the topic root in its path, so --root replaces the
+ * path there; a WebSocket URL's path is the endpoint, so the root goes
+ * into its connection instead. */
+static MimicFeed *
+new_feed (const char  *url,
+          const char  *root,
+          GError     **error)
 {
   g_autoptr(GUri) uri = NULL;
   g_autoptr(GUri) rooted = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *rooted_url = NULL;
+  const char *scheme;
 
   if (root == NULL)
-    return g_strdup (url);
+    return mimic_feed_new_for_url (url, error);
 
   uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD, error);
   if (uri == NULL)
     return NULL;
+  scheme = g_uri_get_scheme (uri);
+
+  if (g_ascii_strcasecmp (scheme, "ws") == 0 || g_ascii_strcasecmp (scheme, "wss") == 0)
+    {
+      g_autoptr(MimicConnection) connection = mimic_connection_new_for_url (url, error);
+
+      if (connection == NULL || !mimic_connection_set_topic_root (connection, root, error))
+        return NULL;
+      return MIMIC_FEED (mimic_websocket_feed_new (connection, error));
+    }
+
+  if (g_ascii_strcasecmp (scheme, "mqtt") != 0 && g_ascii_strcasecmp (scheme, "mqtts") != 0)
+    return mimic_feed_new_for_url (url, error);
 
   path = g_strconcat ("/", root, NULL);
-  rooted = g_uri_build_with_user (G_URI_FLAGS_HAS_PASSWORD, g_uri_get_scheme (uri), g_uri_get_user (uri),
+  rooted = g_uri_build_with_user (G_URI_FLAGS_HAS_PASSWORD, scheme, g_uri_get_user (uri),
                                   g_uri_get_password (uri), NULL, g_uri_get_host (uri), g_uri_get_port (uri),
                                   path, NULL, NULL);
-  return g_uri_to_string (rooted);
+  rooted_url = g_uri_to_string (rooted);
+  return mimic_feed_new_for_url (rooted_url, error);
 }
 
 int
@@ -221,7 +241,6 @@ mimic_cli_watch (int    argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *root = NULL;
   g_autofree char *asset_dir = NULL;
-  g_autofree char *url = NULL;
   g_auto(GStrv) arguments = NULL;
   g_autoptr(MimicFeed) feed = NULL;
   g_autoptr(MimicTwinStore) store = NULL;
@@ -263,9 +282,7 @@ mimic_cli_watch (int    argc,
       return 2;
     }
 
-  url = apply_root (arguments[0], root, &error);
-  if (url != NULL)
-    feed = mimic_feed_new_for_url (url, &error);
+  feed = new_feed (arguments[0], root, &error);
   if (feed == NULL)
     {
       g_printerr ("mimic-cli watch: %s\n", error->message);

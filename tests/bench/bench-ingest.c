@@ -420,8 +420,8 @@ main (int   argc,
       double mimic_rate = mimic_s > 0 ? n_messages / mimic_s : 0;
       double sub_cpu_us = sub_cpu * 1e6 / n_messages, mimic_cpu_us = mimic_cpu * 1e6 / n_messages;
 
-      g_print ("# round %u: mosquitto_sub %.0f msg/s (%.2f s, %.1f µs CPU/msg), "
-               "Mimic %s %.0f msg/s (%.2f s, %.1f µs CPU/msg), %.0f values/s\n",
+      g_print ("# round %u: mosquitto_sub %.0f msg/s (%.2f s, %.1f us CPU/msg), "
+               "Mimic %s %.0f msg/s (%.2f s, %.1f us CPU/msg), %.0f values/s\n",
                r + 1, sub_rate, sub_s, sub_cpu_us, what, mimic_rate, mimic_s, mimic_cpu_us, values_per_second);
       g_array_append_val (sub_rates, sub_rate);
       g_array_append_val (mimic_rates, mimic_rate);
@@ -432,8 +432,8 @@ main (int   argc,
 
   sub_median = median (sub_rates);
   mimic_median = median (mimic_rates);
-  g_print ("mosquitto_sub: %.0f msg/s, %.1f µs CPU per message (median)\n", sub_median, median (sub_cpus));
-  g_print ("Mimic %s: %.0f msg/s, %.0f values/s, %.1f µs CPU per message (median)\n",
+  g_print ("mosquitto_sub: %.0f msg/s, %.1f us CPU per message (median)\n", sub_median, median (sub_cpus));
+  g_print ("Mimic %s: %.0f msg/s, %.0f values/s, %.1f us CPU per message (median)\n",
            what, mimic_median, median (value_rates), median (mimic_cpus));
   g_print ("ratio Mimic / mosquitto_sub: %.2f (goal: at least 0.9)\n",
            sub_median > 0 ? mimic_median / sub_median : 0);
