@@ -695,13 +695,31 @@ test_websocket_command (void)
   g_assert_cmpfloat_with_epsilon (first_value (valve), 80.0, 1.0);
   g_assert_cmpfloat_with_epsilon (last_value (valve), 40.0, 1.0);
 
+  /* Stopped, the motor turns no more and draws no current. */
+  soup_websocket_connection_send_text (capture->ws,
+                                       "{\"topic\":\"mimic/pump-001/cmd/stop\","
+                                       "\"payload\":{\"id\":\"ws-2\",\"args\":{}}}");
+  g_assert_true (wait_for_count (capture, "mimic/pump-001/cmd-response/stop", 1));
+  n = capture_count (capture, "mimic/pump-001/telemetry");
+  g_assert_true (wait_for_count (capture, "mimic/pump-001/telemetry", n + 2));
+  g_clear_pointer (&batch, mimic_update_batch_unref);
+  batch = capture_decode (capture, &n_rejected);
+  g_assert_cmpuint (n_rejected, ==, 0);
+  {
+    g_autoptr(GArray) speed = batch_values (batch, "pump-001", "speed");
+    g_autoptr(GArray) current = batch_values (batch, "pump-001", "motor_current");
+
+    g_assert_cmpfloat (last_value (speed), ==, 0.0);
+    g_assert_cmpfloat (last_value (current), ==, 0.0);
+  }
+
   stop_device (device);
 }
 
 static void
 test_bad_options (void)
 {
-  static const char *bad[][4] = {
+  const char *bad[][4] = {
     { "--pumps", "-1", NULL },
     { "--pumps", "1", "--speed", "inf" },
     { "--pumps", "1", "--rate", "0" },
@@ -712,7 +730,17 @@ test_bad_options (void)
     { "--racks", "1", "--fault", "rack-001:cooling:module=17" },
     { "--pumps", "1", "--mqtt", "http://x" },
     { "--pumps", "1", "--ws", "no-port" },
+    { "--pumps", "1", "--devices-per-connection", "0" },
+    { "--pumps", "1", "--scenario", "/nonexistent/scenario.json" },
+    { "--pumps", "1", "--scenario", NULL },
   };
+  g_autofree char *dir = g_dir_make_tmp ("mimic-device-XXXXXX", NULL);
+  g_autofree char *scenario = g_build_filename (dir, "bad.json", NULL);
+
+  /* An event at a negative time, for a device that does not exist. */
+  g_assert_true (g_file_set_contents (scenario, "[{\"at\": -1, \"device\": \"pump-042\", \"fault\": \"drift\"}]",
+                                      -1, NULL));
+  bad[G_N_ELEMENTS (bad) - 1][3] = scenario;
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -732,6 +760,9 @@ test_bad_options (void)
       g_assert_cmpint (g_subprocess_get_exit_status (process), !=, 0);
       g_assert_true (g_str_has_prefix (err, "mimic-device: "));
     }
+
+  g_unlink (scenario);
+  g_rmdir (dir);
 }
 
 /* Faults: each one visibly bends the telemetry. */
