@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mimic-connection.h"
+#include "mimic-feed.h"
 
 static void
 test_connection_parses_schemes (void)
@@ -273,6 +274,27 @@ test_connection_describes_tls_errors (void)
   g_assert_nonnull (strstr (two, "host name"));
 }
 
+/* The feed factory names a bad URL in its error, but never its password. */
+static void
+test_connection_feed_factory_hides_password (void)
+{
+  static const char *urls[] = {
+    "gopher://operator:s3cret@broker:70/",     /* parses, unsupported scheme */
+    "mqtt://operator:s3cret@broker:99999999",  /* does not parse */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (urls); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MimicFeed) feed = mimic_feed_new_for_url (urls[i], &error);
+
+      g_assert_null (feed);
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, "broker"));
+      g_assert_null (strstr (error->message, "s3cret"));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -288,6 +310,7 @@ main (int   argc,
   g_test_add_func ("/mimic/connection/validates-files", test_connection_validates_files);
   g_test_add_func ("/mimic/connection/notifies-only-on-change", test_connection_notifies_only_on_change);
   g_test_add_func ("/mimic/connection/describes-tls-errors", test_connection_describes_tls_errors);
+  g_test_add_func ("/mimic/connection/feed-factory-hides-password", test_connection_feed_factory_hides_password);
 
   return g_test_run ();
 }

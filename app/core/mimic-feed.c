@@ -1183,6 +1183,30 @@ mimic_feed_set_state (MimicFeed      *self,
     }
 }
 
+/* Error messages name the URL so the operator sees which source failed,
+ * but a password written into it must never reach a message or a log. */
+static char *
+redact_url (const char *url)
+{
+  const char *authority = strstr (url, "://");
+  const char *at, *colon, *end;
+
+  if (authority == NULL)
+    return g_strdup (url);
+
+  authority += 3;
+  end = authority + strcspn (authority, "/?#");
+  at = g_strrstr_len (authority, end - authority, "@");
+  if (at == NULL)
+    return g_strdup (url);
+
+  colon = memchr (authority, ':', at - authority);
+  if (colon == NULL)
+    return g_strdup (url);
+
+  return g_strdup_printf ("%.*s:***%s", (int) (colon - url), url, at);
+}
+
 MimicFeed *
 mimic_feed_new_for_url (const char  *url,
                         GError     **error)
@@ -1196,8 +1220,10 @@ mimic_feed_new_for_url (const char  *url,
   uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED_PATH, NULL);
   if (uri == NULL || g_uri_get_scheme (uri) == NULL)
     {
+      g_autofree char *shown = redact_url (url);
+
       g_set_error (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_INVALID_URL,
-                   _("“%s” is not a feed URL (expected e.g. mqtt://host:1883)"), url);
+                   _("“%s” is not a feed URL (expected e.g. mqtt://host:1883)"), shown);
       return NULL;
     }
 
@@ -1225,8 +1251,12 @@ mimic_feed_new_for_url (const char  *url,
       return MIMIC_FEED (mimic_replay_feed_new (mimic_connection_get_path (connection), error));
     }
 
-  g_set_error (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_UNSUPPORTED_SCHEME,
-               _("Feeds of the kind “%s” are not supported (%s)"), scheme, url);
+  {
+    g_autofree char *shown = g_uri_to_string_partial (uri, G_URI_HIDE_PASSWORD);
+
+    g_set_error (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_UNSUPPORTED_SCHEME,
+                 _("Feeds of the kind “%s” are not supported (%s)"), scheme, shown);
+  }
   return NULL;
 }
 
