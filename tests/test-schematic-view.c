@@ -482,6 +482,67 @@ test_schematic_pump_skid (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The battery rack's drawing: sixteen modules, two of them hot. */
+static void
+test_schematic_battery_rack (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("MIMIC_DATA_DIR"), "assets", "battery-rack",
+                                            "battery-rack.svg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GdkTexture) shot = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window;
+  MimicSchematicView *view;
+  GdkRGBA urgent, normal;
+  guint8 pixel[4];
+  int x, y;
+
+  if (!g_file_query_exists (file, NULL))
+    {
+      g_test_skip ("the battery rack's schematic is not in the tree");
+      return;
+    }
+
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  view = MIMIC_SCHEMATIC_VIEW (mimic_schematic_view_new ());
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  g_assert_true (mimic_schematic_view_set_svg_file (view, file, &error));
+  g_assert_no_error (error);
+
+  for (guint module = 1; module <= 16; module++)
+    {
+      g_autofree char *sensor = g_strdup_printf ("module_%02u_temp", module);
+      g_autofree char *element = g_strdup_printf ("module-%02u", module);
+      MimicDisplayState state = module == 7 ? MIMIC_DISPLAY_STATE_ALARM_URGENT
+                              : module == 8 ? MIMIC_DISPLAY_STATE_ALARM_HIGH
+                              : MIMIC_DISPLAY_STATE_NORMAL;
+
+      g_assert_true (mimic_schematic_view_bind_sensor (view, sensor, element, "°C", &error));
+      mimic_schematic_view_set_sensor_value (view, sensor, module == 7 ? 58.5 : module == 8 ? 49.0 : 31.0 + module * 0.1,
+                                             state);
+    }
+  g_assert_true (mimic_schematic_view_bind_sensor (view, "soc", "soc", "%", &error));
+  mimic_schematic_view_set_sensor_value (view, "soc", 64, MIMIC_DISPLAY_STATE_NORMAL);
+  g_assert_true (mimic_schematic_view_bind_sensor (view, "rack_voltage", "rack-voltage", "V", &error));
+  mimic_schematic_view_set_sensor_value (view, "rack_voltage", 768.2, MIMIC_DISPLAY_STATE_NORMAL);
+
+  gtk_window_present (GTK_WINDOW (window));
+  mimic_test_wait_for_frames (window, 3);
+  shot = mimic_test_take_screenshot (GTK_WIDGET (view), "schematic-battery-rack");
+
+  mimic_display_state_get_fill (MIMIC_DISPLAY_STATE_ALARM_URGENT, &urgent);
+  mimic_display_state_get_fill (MIMIC_DISPLAY_STATE_NORMAL, &normal);
+  element_point (view, "module_07_temp", 0.5, 0.5, &x, &y);
+  mimic_test_texture_pixel (shot, x, y, pixel);
+  assert_colour_near (pixel, &urgent);
+  element_point (view, "module_01_temp", 0.5, 0.5, &x, &y);
+  mimic_test_texture_pixel (shot, x, y, pixel);
+  assert_colour_near (pixel, &normal);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -499,6 +560,7 @@ main (int   argc,
   g_test_add_func ("/mimic/schematic/bad-input", test_schematic_bad_input);
   g_test_add_func ("/mimic/schematic/load-async", test_schematic_load_async);
   g_test_add_func ("/mimic/schematic/pump-skid", test_schematic_pump_skid);
+  g_test_add_func ("/mimic/schematic/battery-rack", test_schematic_battery_rack);
 
   return g_test_run ();
 }
