@@ -848,3 +848,28 @@ mimic_websocket_feed_send (MimicWebSocketFeed  *self,
 
   return TRUE;
 }
+
+/**
+ * mimic_websocket_feed_ingest_frame:
+ * @self: a #MimicWebSocketFeed that is not started
+ * @data: (array length=length): the frame's bytes
+ * @length: the number of bytes
+ *
+ * Runs @data through the same envelope decoding as a frame received from
+ * the server, so tests and the fuzz target reach it without a server.
+ */
+void
+mimic_websocket_feed_ingest_frame (MimicWebSocketFeed *self,
+                                   const guint8       *data,
+                                   gsize               length)
+{
+  g_autoptr(GBytes) frame = NULL;
+
+  g_return_if_fail (MIMIC_IS_WEBSOCKET_FEED (self));
+  g_return_if_fail (self->io_thread == NULL);
+
+  frame = g_bytes_new (data, length);
+  self->envelope_parser = json_parser_new_immutable ();
+  ingest_envelope (self, frame);
+  g_clear_object (&self->envelope_parser);
+}

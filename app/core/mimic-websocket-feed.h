@@ -38,5 +38,10 @@ gboolean            mimic_websocket_feed_send                   (MimicWebSocketF
                                                                  const char          *topic,
                                                                  const char          *payload_json,
                                                                  GError             **error);
+/* Handles @data as if it were a text frame from the server (tests and the
+ * fuzz target of the envelope). Only on a feed that is not started. */
+void                mimic_websocket_feed_ingest_frame           (MimicWebSocketFeed  *self,
+                                                                 const guint8        *data,
+                                                                 gsize                length);
 
 G_END_DECLS
