@@ -244,6 +244,20 @@ test_schematic_values (Fixture       *fixture,
                                        (int) (bounds.origin.x + bounds.size.width) + 6,
                                        (int) bounds.origin.y,
                                        60, (int) bounds.size.height), >, 20);
+
+  /* The bearing's value sits where the drawing's marker is, centred under
+   * the bearing (marker at 230, 140; the bearing spans y 60..100), not
+   * beside it. */
+  g_assert_true (mimic_schematic_view_get_element_bounds (fixture->view, "bearing_de_temp", &bounds));
+  {
+    double scale = bounds.size.width / 30.0;
+    int marker_x = (int) (bounds.origin.x + (230 - 215) * scale);
+    int marker_y = (int) (bounds.origin.y + (140 - 60) * scale);
+
+    g_assert_cmpuint (count_dark_pixels (shot, marker_x - 30, marker_y - 14, 60, 16), >, 20);
+    g_assert_cmpuint (count_dark_pixels (shot, (int) (bounds.origin.x + bounds.size.width) + 6,
+                                         (int) bounds.origin.y, 60, (int) bounds.size.height), ==, 0);
+  }
 }
 
 static void

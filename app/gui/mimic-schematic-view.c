@@ -42,6 +42,10 @@ typedef struct
   MimicDisplayState  state;
   RsvgRectangle      box;        /* in document coordinates */
   gboolean           box_valid;
+  gboolean           has_anchor;  /* the drawing marks where the value goes */
+  double             anchor_x;    /* document coordinates of its baseline start */
+  double             anchor_y;
+  double             anchor_align; /* 0 start, 0.5 middle, 1 end */
   PangoLayout       *layout;     /* value + unit; NULL until first drawn */
 } Binding;
 
@@ -56,6 +60,11 @@ struct _MimicSchematicView
 
   GPtrArray      *bindings;      /* Binding*, in binding order */
   GHashTable     *by_sensor;     /* sensor id → Binding* (borrowed) */
+  GHashTable     *placeholders;  /* "ID-value" → ValuePlaceholder*, user units */
+  double          viewbox_x;     /* user units → document pixels */
+  double          viewbox_y;
+  double          viewbox_scale_x;
+  double          viewbox_scale_y;
 
   char           *stylesheet;
   gboolean        stylesheet_dirty;
@@ -152,6 +161,111 @@ get_view_transform (MimicSchematicView *self,
   *offset_y = (height - self->doc_height * *scale) / 2 + self->pan_y;
 }
 
+typedef struct
+{
+  double x;
+  double y;
+  double align;
+} ValuePlaceholder;
+
+typedef struct
+{
+  GHashTable *placeholders;
+  GArray     *transformed;     /* gboolean per open element */
+  guint       n_transformed;
+} PlaceholderScan;
+
+static void
+scan_start_element (GMarkupParseContext  *context,
+                    const char           *element_name,
+                    const char          **attribute_names,
+                    const char          **attribute_values,
+                    gpointer              user_data,
+                    GError              **error)
+{
+  PlaceholderScan *scan = user_data;
+  const char *id = NULL, *x = NULL, *y = NULL, *anchor = NULL;
+  gboolean transformed = scan->transformed->len > 0 && g_str_equal (element_name, "svg");
+
+  for (guint i = 0; attribute_names[i] != NULL; i++)
+    {
+      if (g_str_equal (attribute_names[i], "id"))
+        id = attribute_values[i];
+      else if (g_str_equal (attribute_names[i], "x"))
+        x = attribute_values[i];
+      else if (g_str_equal (attribute_names[i], "y"))
+        y = attribute_values[i];
+      else if (g_str_equal (attribute_names[i], "text-anchor"))
+        anchor = attribute_values[i];
+      else if (g_str_equal (attribute_names[i], "transform"))
+        transformed = TRUE;
+    }
+
+  g_array_append_val (scan->transformed, transformed);
+  if (transformed)
+    scan->n_transformed++;
+
+  /* Only placeholders whose position is plain user units: one under a
+   * transform would need the whole transform stack, and the value is then
+   * placed beside its element instead. */
+  if (g_str_equal (element_name, "text") && scan->n_transformed == 0 &&
+      id != NULL && g_str_has_suffix (id, "-value") && x != NULL && y != NULL)
+    {
+      ValuePlaceholder *placeholder = g_new0 (ValuePlaceholder, 1);
+
+      placeholder->x = g_ascii_strtod (x, NULL);
+      placeholder->y = g_ascii_strtod (y, NULL);
+      placeholder->align = g_strcmp0 (anchor, "middle") == 0 ? 0.5 : g_strcmp0 (anchor, "end") == 0 ? 1 : 0;
+      if (isfinite (placeholder->x) && isfinite (placeholder->y))
+        g_hash_table_replace (scan->placeholders, g_strdup (id), placeholder);
+      else
+        g_free (placeholder);
+    }
+}
+
+static void
+scan_end_element (GMarkupParseContext  *context,
+                  const char           *element_name,
+                  gpointer              user_data,
+                  GError              **error)
+{
+  PlaceholderScan *scan = user_data;
+
+  if (scan->transformed->len == 0)
+    return;
+  if (g_array_index (scan->transformed, gboolean, scan->transformed->len - 1))
+    scan->n_transformed--;
+  g_array_set_size (scan->transformed, scan->transformed->len - 1);
+}
+
+/* The sample drawings mark where each live value goes with an empty
+ * <text id="ID-value">. librsvg gives an empty text no geometry, so the
+ * markers are read from the file itself. */
+static GHashTable *
+scan_value_placeholders (const char *contents,
+                         gsize       length)
+{
+  static const GMarkupParser parser = { scan_start_element, scan_end_element, NULL, NULL, NULL };
+  g_autoptr(GMarkupParseContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  PlaceholderScan scan = {
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
+    g_array_new (FALSE, FALSE, sizeof (gboolean)),
+    0,
+  };
+
+  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, &scan, NULL);
+  if (!g_markup_parse_context_parse (context, contents, length, &error) ||
+      !g_markup_parse_context_end_parse (context, &error))
+    {
+      g_debug ("No value placeholders read: %s", error->message);
+      g_hash_table_remove_all (scan.placeholders);
+    }
+
+  g_array_unref (scan.transformed);
+  return scan.placeholders;
+}
+
 static void
 update_element_box (MimicSchematicView *self,
                     Binding            *binding)
@@ -162,8 +276,23 @@ update_element_box (MimicSchematicView *self,
   RsvgRectangle logical;
 
   binding->box_valid = FALSE;
+  binding->has_anchor = FALSE;
   if (self->handle == NULL)
     return;
+
+  if (self->placeholders != NULL)
+    {
+      g_autofree char *placeholder_id = g_strconcat (binding->svg_id, "-value", NULL);
+      ValuePlaceholder *placeholder = g_hash_table_lookup (self->placeholders, placeholder_id);
+
+      if (placeholder != NULL)
+        {
+          binding->has_anchor = TRUE;
+          binding->anchor_x = (placeholder->x - self->viewbox_x) * self->viewbox_scale_x;
+          binding->anchor_y = (placeholder->y - self->viewbox_y) * self->viewbox_scale_y;
+          binding->anchor_align = placeholder->align;
+        }
+    }
 
   /* The layer geometry is where the element lands in the whole drawing,
    * ancestors' transforms included, which is what hit tests and labels
@@ -338,34 +467,44 @@ snapshot_label (MimicSchematicView *self,
   label_w = extents.width + 2 * LABEL_PADDING;
   label_h = extents.height + 2 * LABEL_PADDING;
 
-  /* Right of the element, else left, below or above it: the first place
-   * inside the view that covers no other bound element and no label
-   * already placed. When none is free, right it is. */
-  {
-    const graphene_point_t candidates[] = {
-      { box_x + box_w + LABEL_GAP, box_y + (box_h - label_h) / 2 },
-      { box_x - LABEL_GAP - label_w, box_y + (box_h - label_h) / 2 },
-      { box_x + (box_w - label_w) / 2, box_y + box_h + LABEL_GAP },
-      { box_x + (box_w - label_w) / 2, box_y - LABEL_GAP - label_h },
-    };
-    guint chosen = 0;
+  if (binding->has_anchor)
+    {
+      /* Where the drawing says, its baseline on the marker's. */
+      double baseline = pango_layout_get_baseline (binding->layout) / (double) PANGO_SCALE;
 
-    for (guint c = 0; c < G_N_ELEMENTS (candidates); c++)
-      {
-        graphene_rect_t rect = GRAPHENE_RECT_INIT (candidates[c].x, candidates[c].y, label_w, label_h);
+      label_x = offset_x + binding->anchor_x * scale - binding->anchor_align * extents.width - LABEL_PADDING;
+      label_y = offset_y + binding->anchor_y * scale - baseline + extents.y - LABEL_PADDING;
+      g_array_append_val (placed, GRAPHENE_RECT_INIT (label_x, label_y, label_w, label_h));
+    }
+  else
+    {
+      /* Right of the element, else left, below or above it: the first
+       * place inside the view that covers no other bound element and no
+       * label already placed. When none is free, right it is. */
+      const graphene_point_t candidates[] = {
+        { box_x + box_w + LABEL_GAP, box_y + (box_h - label_h) / 2 },
+        { box_x - LABEL_GAP - label_w, box_y + (box_h - label_h) / 2 },
+        { box_x + (box_w - label_w) / 2, box_y + box_h + LABEL_GAP },
+        { box_x + (box_w - label_w) / 2, box_y - LABEL_GAP - label_h },
+      };
+      guint chosen = 0;
 
-        if (rect.origin.x >= 0 && rect.origin.x + label_w <= width &&
-            rect.origin.y >= 0 && rect.origin.y + label_h <= height &&
-            !rect_is_taken (self, binding, placed, &rect, scale, offset_x, offset_y))
-          {
-            chosen = c;
-            break;
-          }
-      }
-    label_x = candidates[chosen].x;
-    label_y = candidates[chosen].y;
-    g_array_append_val (placed, GRAPHENE_RECT_INIT (label_x, label_y, label_w, label_h));
-  }
+      for (guint c = 0; c < G_N_ELEMENTS (candidates); c++)
+        {
+          graphene_rect_t rect = GRAPHENE_RECT_INIT (candidates[c].x, candidates[c].y, label_w, label_h);
+
+          if (rect.origin.x >= 0 && rect.origin.x + label_w <= width &&
+              rect.origin.y >= 0 && rect.origin.y + label_h <= height &&
+              !rect_is_taken (self, binding, placed, &rect, scale, offset_x, offset_y))
+            {
+              chosen = c;
+              break;
+            }
+        }
+      label_x = candidates[chosen].x;
+      label_y = candidates[chosen].y;
+      g_array_append_val (placed, GRAPHENE_RECT_INIT (label_x, label_y, label_w, label_h));
+    }
 
   if (binding->state == MIMIC_DISPLAY_STATE_STALE)
     text_color = (GdkRGBA) { 0.45, 0.45, 0.45, 1 };
@@ -740,6 +879,7 @@ mimic_schematic_view_finalize (GObject *object)
   g_clear_object (&self->handle);
   g_clear_pointer (&self->document_node, gsk_render_node_unref);
   g_clear_pointer (&self->by_sensor, g_hash_table_unref);
+  g_clear_pointer (&self->placeholders, g_hash_table_unref);
   g_clear_pointer (&self->bindings, g_ptr_array_unref);
   g_free (self->stylesheet);
   g_free (self->selected_sensor);
@@ -835,26 +975,73 @@ mimic_schematic_view_new (void)
   return g_object_new (MIMIC_TYPE_SCHEMATIC_VIEW, NULL);
 }
 
-/* Installs a freshly parsed drawing, or the reason there is none. Takes
- * ownership of handle and of load_error. */
-static gboolean
-adopt_handle (MimicSchematicView  *self,
-              GFile               *file,
-              RsvgHandle          *handle,
-              GError              *load_error,
-              GError             **error)
+typedef struct
 {
+  RsvgHandle *handle;
+  GHashTable *placeholders;
+} ParsedSchematic;
+
+static void
+parsed_schematic_free (ParsedSchematic *parsed)
+{
+  g_clear_object (&parsed->handle);
+  g_clear_pointer (&parsed->placeholders, g_hash_table_unref);
+  g_free (parsed);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ParsedSchematic, parsed_schematic_free)
+
+/* Reads and parses the drawing; safe on a worker thread, since the handle
+ * is used on the main thread only after this returns. */
+static ParsedSchematic *
+parse_schematic (GFile         *file,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr(ParsedSchematic) parsed = g_new0 (ParsedSchematic, 1);
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (!g_file_load_contents (file, cancellable, &contents, &length, NULL, error))
+    return NULL;
+
+  parsed->placeholders = scan_value_placeholders (contents, length);
+  bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
+  stream = g_memory_input_stream_new_from_bytes (bytes);
+  parsed->handle = rsvg_handle_new_from_stream_sync (stream, file, RSVG_HANDLE_FLAGS_NONE,
+                                                     cancellable, error);
+  if (parsed->handle == NULL)
+    return NULL;
+
+  return g_steal_pointer (&parsed);
+}
+
+/* Installs a freshly parsed drawing, or the reason there is none. Takes
+ * ownership of parsed and of load_error. */
+static gboolean
+adopt_schematic (MimicSchematicView  *self,
+                 GFile               *file,
+                 ParsedSchematic     *parsed,
+                 GError              *load_error,
+                 GError             **error)
+{
+  g_autoptr(ParsedSchematic) owned = parsed;
   g_autoptr(GError) owned_error = load_error;
   g_autofree char *name = g_file_get_parse_name (file);
   double width = 0, height = 0;
+  gboolean has_viewbox = FALSE;
+  RsvgRectangle viewbox;
 
   g_clear_object (&self->handle);
+  g_clear_pointer (&self->placeholders, g_hash_table_unref);
   g_clear_pointer (&self->load_error, g_free);
   invalidate_document (self);
   for (guint i = 0; i < self->bindings->len; i++)
     update_element_box (self, g_ptr_array_index (self->bindings, i));
 
-  if (handle == NULL)
+  if (owned == NULL)
     {
       self->load_error = g_strdup_printf (_("Could not load the schematic %s: %s"),
                                           name, owned_error->message);
@@ -863,31 +1050,30 @@ adopt_handle (MimicSchematicView  *self,
       return FALSE;
     }
 
-  if (!rsvg_handle_get_intrinsic_size_in_pixels (handle, &width, &height))
+  rsvg_handle_get_intrinsic_dimensions (owned->handle, NULL, NULL, NULL, NULL,
+                                        &has_viewbox, &viewbox);
+  if (!rsvg_handle_get_intrinsic_size_in_pixels (owned->handle, &width, &height) && has_viewbox)
     {
-      gboolean has_viewbox = FALSE;
-      RsvgRectangle viewbox;
-
       /* A drawing sized in percentages still has its viewBox to go by. */
-      rsvg_handle_get_intrinsic_dimensions (handle, NULL, NULL, NULL, NULL,
-                                            &has_viewbox, &viewbox);
-      if (has_viewbox)
-        {
-          width = viewbox.width;
-          height = viewbox.height;
-        }
+      width = viewbox.width;
+      height = viewbox.height;
     }
   if (!(width > 0 && height > 0 && isfinite (width) && isfinite (height)))
     {
-      g_object_unref (handle);
       self->load_error = g_strdup_printf (_("The schematic %s has no size"), name);
       g_set_error_literal (error, MIMIC_SCHEMATIC_ERROR, MIMIC_SCHEMATIC_ERROR_NO_SIZE,
                            self->load_error);
       return FALSE;
     }
 
-  rsvg_handle_set_dpi (handle, 96);
-  self->handle = handle;
+  self->viewbox_x = has_viewbox ? viewbox.x : 0;
+  self->viewbox_y = has_viewbox ? viewbox.y : 0;
+  self->viewbox_scale_x = has_viewbox && viewbox.width > 0 ? width / viewbox.width : 1;
+  self->viewbox_scale_y = has_viewbox && viewbox.height > 0 ? height / viewbox.height : 1;
+
+  rsvg_handle_set_dpi (owned->handle, 96);
+  self->handle = g_steal_pointer (&owned->handle);
+  self->placeholders = g_steal_pointer (&owned->placeholders);
   self->doc_width = width;
   self->doc_height = height;
   self->stylesheet_dirty = TRUE;
@@ -912,14 +1098,14 @@ mimic_schematic_view_set_svg_file (MimicSchematicView  *self,
                                    GError             **error)
 {
   GError *load_error = NULL;
-  RsvgHandle *handle;
+  ParsedSchematic *parsed;
 
   g_return_val_if_fail (MIMIC_IS_SCHEMATIC_VIEW (self), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  handle = rsvg_handle_new_from_gfile_sync (file, RSVG_HANDLE_FLAGS_NONE, NULL, &load_error);
-  return adopt_handle (self, file, handle, load_error, error);
+  parsed = parse_schematic (file, NULL, &load_error);
+  return adopt_schematic (self, file, parsed, load_error, error);
 }
 
 static void
@@ -929,15 +1115,14 @@ parse_svg_in_thread (GTask        *task,
                      GCancellable *cancellable)
 {
   GError *error = NULL;
-  RsvgHandle *handle;
+  ParsedSchematic *parsed;
 
-  /* Reading and parsing a large drawing takes long enough to stall the
-   * UI; the handle is only used on the main thread after this returns. */
-  handle = rsvg_handle_new_from_gfile_sync (task_data, RSVG_HANDLE_FLAGS_NONE, cancellable, &error);
-  if (handle == NULL)
+  /* Reading and parsing a large drawing takes long enough to stall the UI. */
+  parsed = parse_schematic (task_data, cancellable, &error);
+  if (parsed == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, handle, g_object_unref);
+    g_task_return_pointer (task, parsed, (GDestroyNotify) parsed_schematic_free);
 }
 
 static void
@@ -949,16 +1134,16 @@ on_svg_parsed (GObject      *source_object,
   MimicSchematicView *self = g_task_get_source_object (task);
   GError *load_error = NULL;
   GError *error = NULL;
-  RsvgHandle *handle;
+  ParsedSchematic *parsed;
 
-  handle = g_task_propagate_pointer (G_TASK (result), &load_error);
+  parsed = g_task_propagate_pointer (G_TASK (result), &load_error);
   if (g_error_matches (load_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_task_return_error (task, load_error);
       return;
     }
 
-  if (adopt_handle (self, g_task_get_task_data (task), handle, load_error, &error))
+  if (adopt_schematic (self, g_task_get_task_data (task), parsed, load_error, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
