@@ -32,7 +32,7 @@ warm_up (MimicAnomalyDetector *detector,
          const char           *sensor,
          guint64              *sample)
 {
-  guint n = mimic_anomaly_detector_get_warmup_samples (detector);
+  guint n = MIMIC_ANOMALY_DEFAULT_SETTLE_SAMPLES + mimic_anomaly_detector_get_warmup_samples (detector);
 
   for (guint i = 0; i < n; i++, (*sample)++)
     g_assert_false (mimic_anomaly_detector_push (detector, device, sensor, T0 + *sample * PERIOD,
@@ -156,7 +156,7 @@ test_robust_warmup (void)
   MimicAnomalyState state;
 
   mimic_anomaly_detector_set_warmup_samples (detector, 1000);
-  for (guint i = 0; i < 1000; i++)
+  for (guint i = 0; i < MIMIC_ANOMALY_DEFAULT_SETTLE_SAMPLES + 1000; i++)
     {
       double spike = i % 50 == 0 ? 100 * SIGMA : 0;
 
@@ -267,7 +267,9 @@ test_properties (void)
   mimic_anomaly_detector_set_reference_k (detector, 0.25);
   mimic_anomaly_detector_set_decision_h (detector, 8);
   mimic_anomaly_detector_set_warmup_samples (detector, 100);
-  g_assert_cmpuint (n_notify, ==, 3);
+  mimic_anomaly_detector_set_adaptation_samples (detector, 0);
+  g_assert_cmpuint (n_notify, ==, 4);
+  g_assert_cmpuint (mimic_anomaly_detector_get_adaptation_samples (detector), ==, 0);
   g_assert_cmpfloat (mimic_anomaly_detector_get_reference_k (detector), ==, 0.25);
   g_assert_cmpfloat (mimic_anomaly_detector_get_decision_h (detector), ==, 8);
   g_assert_cmpuint (mimic_anomaly_detector_get_warmup_samples (detector), ==, 100);

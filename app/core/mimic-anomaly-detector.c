@@ -10,7 +10,10 @@
  *   upper = max (0, upper + z − k)      lower = max (0, lower − z − k)
  *
  * The sensor deviates once either passes h, and is back once both have
- * fallen to zero. Both are capped at 2h so that a long deviation returns
+ * fallen to zero. Learning starts after a settling time (the model meets
+ * the unit's thermal state), and the centre then follows the residual
+ * with a long time constant, so a unit that slowly ages apart from its
+ * model is not called faulty while a fault, much faster, still is. Both are capped at 2h so that a long deviation returns
  * promptly once the cause is gone. A slow drift of 1 σ adds about
  * 1 − k per sample and crosses h within (h + 1.166) / (1 − k) samples of
  * reaching 1 σ, long before a limit set many σ away trips.
@@ -43,6 +46,7 @@ struct _MimicAnomalyDetector
   double             reference_k;
   double             decision_h;
   guint              warmup_samples;
+  guint              adaptation_samples;
   GHashTable        *tracks;         /* "device\x1fsensor" → Track */
   MimicAlarmManager *manager;
   gulong             transition_handler;
@@ -54,6 +58,7 @@ enum {
   PROP_REFERENCE_K,
   PROP_DECISION_H,
   PROP_WARMUP_SAMPLES,
+  PROP_ADAPTATION_SAMPLES,
   N_PROPS
 };
 
@@ -118,6 +123,9 @@ mimic_anomaly_detector_get_property (GObject    *object,
     case PROP_WARMUP_SAMPLES:
       g_value_set_uint (value, self->warmup_samples);
       break;
+    case PROP_ADAPTATION_SAMPLES:
+      g_value_set_uint (value, self->adaptation_samples);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -142,6 +150,9 @@ mimic_anomaly_detector_set_property (GObject      *object,
     case PROP_WARMUP_SAMPLES:
       mimic_anomaly_detector_set_warmup_samples (self, g_value_get_uint (value));
       break;
+    case PROP_ADAPTATION_SAMPLES:
+      mimic_anomaly_detector_set_adaptation_samples (self, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -164,6 +175,8 @@ mimic_anomaly_detector_class_init (MimicAnomalyDetectorClass *klass)
     g_param_spec_double ("decision-h", NULL, NULL, 0.1, 1000.0, MIMIC_ANOMALY_DEFAULT_DECISION_H, flags);
   properties[PROP_WARMUP_SAMPLES] =
     g_param_spec_uint ("warmup-samples", NULL, NULL, 10, 1000000, MIMIC_ANOMALY_DEFAULT_WARMUP_SAMPLES, flags);
+  properties[PROP_ADAPTATION_SAMPLES] =
+    g_param_spec_uint ("adaptation-samples", NULL, NULL, 0, G_MAXUINT, MIMIC_ANOMALY_DEFAULT_ADAPTATION_SAMPLES, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -185,6 +198,7 @@ mimic_anomaly_detector_init (MimicAnomalyDetector *self)
   self->reference_k = MIMIC_ANOMALY_DEFAULT_REFERENCE_K;
   self->decision_h = MIMIC_ANOMALY_DEFAULT_DECISION_H;
   self->warmup_samples = MIMIC_ANOMALY_DEFAULT_WARMUP_SAMPLES;
+  self->adaptation_samples = MIMIC_ANOMALY_DEFAULT_ADAPTATION_SAMPLES;
   self->tracks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, track_free);
 }
 
@@ -252,6 +266,25 @@ mimic_anomaly_detector_set_warmup_samples (MimicAnomalyDetector *self,
     return;
   self->warmup_samples = n;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WARMUP_SAMPLES]);
+}
+
+guint
+mimic_anomaly_detector_get_adaptation_samples (MimicAnomalyDetector *self)
+{
+  g_return_val_if_fail (MIMIC_IS_ANOMALY_DETECTOR (self), 0);
+  return self->adaptation_samples;
+}
+
+void
+mimic_anomaly_detector_set_adaptation_samples (MimicAnomalyDetector *self,
+                                               guint                 n)
+{
+  g_return_if_fail (MIMIC_IS_ANOMALY_DETECTOR (self));
+
+  if (self->adaptation_samples == n)
+    return;
+  self->adaptation_samples = n;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ADAPTATION_SAMPLES]);
 }
 
 static void
@@ -397,6 +430,12 @@ mimic_anomaly_detector_push (MimicAnomalyDetector *self,
   state = &track->state;
   state->n_samples++;
 
+  if (!state->warmed_up && state->n_settle < MIMIC_ANOMALY_DEFAULT_SETTLE_SAMPLES)
+    {
+      state->n_settle++;
+      return FALSE;
+    }
+
   if (!state->warmed_up)
     {
       double scale = fabs (expected);
@@ -414,6 +453,11 @@ mimic_anomaly_detector_push (MimicAnomalyDetector *self,
   state->upper = CLAMP (state->upper + z - self->reference_k, 0.0, cap);
   state->lower = CLAMP (state->lower - z - self->reference_k, 0.0, cap);
   statistic = MAX (state->upper, state->lower);
+
+  /* Follow slow, harmless divergence; never while deviating, and with
+   * the step bounded so a spike moves the centre by little. */
+  if (self->adaptation_samples > 0 && !state->deviating)
+    state->center += CLAMP (z, -3.0, 3.0) * state->sigma / self->adaptation_samples;
 
   if (!state->deviating && statistic > self->decision_h)
     {

@@ -20,6 +20,13 @@ G_BEGIN_DECLS
 #define MIMIC_ANOMALY_DEFAULT_REFERENCE_K    0.5
 #define MIMIC_ANOMALY_DEFAULT_DECISION_H     15.0
 #define MIMIC_ANOMALY_DEFAULT_WARMUP_SAMPLES 1000
+/* Samples skipped before the warm-up, while the model settles on the
+ * unit's thermal state. */
+#define MIMIC_ANOMALY_DEFAULT_SETTLE_SAMPLES 360
+/* The learnt centre follows the residual with this time constant (in
+ * samples; 0: never), so a unit that ages a little differently from the
+ * model is not a fault; a fault moves the residual far faster. */
+#define MIMIC_ANOMALY_DEFAULT_ADAPTATION_SAMPLES 20000
 /* Smallest σ, as a fraction of the expected value's size: a sensor with
  * no noise would otherwise alarm on rounding. */
 #define MIMIC_ANOMALY_DEFAULT_MIN_RELATIVE_SIGMA 1e-4
@@ -28,6 +35,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   gboolean warmed_up;
+  guint    n_settle;            /* samples skipped so far before the warm-up */
   guint    n_warmup;            /* samples gathered towards the warm-up */
   double   center;              /* median residual over the warm-up */
   double   sigma;               /* 1.4826 × MAD over the warm-up, floored */
@@ -53,6 +61,10 @@ void                  mimic_anomaly_detector_set_decision_h   (MimicAnomalyDetec
                                                                double                h);
 guint                 mimic_anomaly_detector_get_warmup_samples (MimicAnomalyDetector *self);
 void                  mimic_anomaly_detector_set_warmup_samples (MimicAnomalyDetector *self,
+                                                               guint                 n);
+
+guint                 mimic_anomaly_detector_get_adaptation_samples (MimicAnomalyDetector *self);
+void                  mimic_anomaly_detector_set_adaptation_samples (MimicAnomalyDetector *self,
                                                                guint                 n);
 
 /* Sends every verdict to @manager as a "deviates from model" alarm, and
