@@ -856,15 +856,24 @@ check_operator (const char  *operator_name,
   return TRUE;
 }
 
+/* Each action has its own sentence, so that translations can order
+ * their words; the state's label fills the %s. */
+static gboolean wrong_state (GError     **error,
+                             const char  *format,
+                             ...) G_GNUC_PRINTF (2, 3);
+
 static gboolean
-wrong_state (MimicAlarm  *alarm,
-             const char  *action,
-             GError     **error)
+wrong_state (GError     **error,
+             const char  *format,
+             ...)
 {
-  g_set_error (error, MIMIC_ALARM_MANAGER_ERROR, MIMIC_ALARM_MANAGER_ERROR_WRONG_STATE,
-               /* Translators: the first %s is an action, the second a state */
-               _("Cannot %s an alarm that is “%s”"), action,
-               mimic_alarm_state_get_label (alarm->state));
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, MIMIC_ALARM_MANAGER_ERROR, MIMIC_ALARM_MANAGER_ERROR_WRONG_STATE, message);
   return FALSE;
 }
 
@@ -888,7 +897,7 @@ mimic_alarm_manager_acknowledge (MimicAlarmManager  *self,
   else if (alarm->state == MIMIC_ALARM_STATE_RETURNED_UNACKNOWLEDGED)
     next = MIMIC_ALARM_STATE_NORMAL;
   else
-    return wrong_state (alarm, _("acknowledge"), error);
+    return wrong_state (error, _("Cannot acknowledge an alarm in the state “%s”"), mimic_alarm_state_get_label (alarm->state));
 
   mimic_alarm_set_operator (alarm, operator_name, comment);
   transition (self, alarm, next, self->now_us, operator_name, comment);
@@ -911,12 +920,12 @@ mimic_alarm_manager_shelve (MimicAlarmManager  *self,
   if (duration <= 0 || duration > MIMIC_ALARM_MANAGER_MAX_SHELVE)
     {
       g_set_error (error, MIMIC_ALARM_MANAGER_ERROR, MIMIC_ALARM_MANAGER_ERROR_INVALID,
-                   _("An alarm can be shelved for more than no time and at most %d days"),
+                   _("A shelving time must be more than zero and at most %d days"),
                    (int) (MIMIC_ALARM_MANAGER_MAX_SHELVE / G_TIME_SPAN_DAY));
       return FALSE;
     }
   if (alarm->out_of_service || alarm->suppressed)
-    return wrong_state (alarm, _("shelve"), error);
+    return wrong_state (error, _("Cannot shelve an alarm in the state “%s”"), mimic_alarm_state_get_label (alarm->state));
 
   /* Shelving again moves the end; the transition is recorded once. */
   mimic_alarm_set_operator (alarm, operator_name, reason);
@@ -937,7 +946,7 @@ mimic_alarm_manager_unshelve (MimicAlarmManager  *self,
   if (!check_operator (operator_name, NULL, FALSE, error))
     return FALSE;
   if (alarm->state != MIMIC_ALARM_STATE_SHELVED)
-    return wrong_state (alarm, _("unshelve"), error);
+    return wrong_state (error, _("Cannot unshelve an alarm in the state “%s”"), mimic_alarm_state_get_label (alarm->state));
 
   mimic_alarm_set_operator (alarm, operator_name, NULL);
   mimic_alarm_set_shelved_until (alarm, 0);
@@ -958,7 +967,7 @@ mimic_alarm_manager_remove_from_service (MimicAlarmManager  *self,
   if (!check_operator (operator_name, reason, TRUE, error))
     return FALSE;
   if (alarm->out_of_service)
-    return wrong_state (alarm, _("take out of service"), error);
+    return wrong_state (error, _("Cannot take out of service an alarm in the state “%s”"), mimic_alarm_state_get_label (alarm->state));
 
   /* Out of service ends any shelving: putting it back is a decision of
    * its own. */
@@ -981,7 +990,7 @@ mimic_alarm_manager_return_to_service (MimicAlarmManager  *self,
   if (!check_operator (operator_name, NULL, FALSE, error))
     return FALSE;
   if (!alarm->out_of_service)
-    return wrong_state (alarm, _("return to service"), error);
+    return wrong_state (error, _("Cannot return to service an alarm in the state “%s”"), mimic_alarm_state_get_label (alarm->state));
 
   mimic_alarm_set_operator (alarm, operator_name, NULL);
   alarm->out_of_service = FALSE;
