@@ -3,17 +3,32 @@
 #
 # Sets up and builds Mimic, then runs the whole default test suite twice: in
 # the normal build, and in a second build with AddressSanitizer and
-# UndefinedBehaviorSanitizer. GTK tests bring their own Xvfb and session bus,
+# UndefinedBehaviorSanitizer; then runs each fuzz target for a minute
+# (build-aux/run-fuzzers.sh). GTK tests bring their own Xvfb and session bus,
 # the feed tests their own Mosquitto broker on a free loopback port.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-build-aux/setup.sh build
-meson test -C build --print-errorlogs --num-processes 2
+# Each step's wall time, printed at the end.
+step_times=()
+timed () {
+  local name=$1 start=$SECONDS
+  shift
+  "$@"
+  step_times+=("$name: $((SECONDS - start)) s")
+}
 
-build-aux/setup.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false
-meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3
+timed "build" build-aux/setup.sh build
+timed "test" meson test -C build --print-errorlogs --num-processes 2
+
+timed "build (ASan+UBSan)" build-aux/setup.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false
+timed "test (ASan+UBSan)" meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3
+
+# Each libFuzzer target for a minute (clang, ASan+UBSan; docs/fuzzing.md).
+timed "fuzz" build-aux/run-fuzzers.sh 60
+
+printf '%s\n' "${step_times[@]}"
 
 # One closing line over both runs, in the plain form CI logs are read in.
 python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'

@@ -148,7 +148,8 @@ finish_command (MimicCommandManager *self,
                 MimicCommandState    state,
                 const char          *reason)
 {
-  g_autoptr(MimicCommand) keep = g_object_ref (command);
+  /* Holds the command while removing it from the pending table. */
+  g_autoptr(MimicCommand) keep G_GNUC_UNUSED = g_object_ref (command);
 
   if (!mimic_command_finish (command, state, reason))
     return;

@@ -88,7 +88,9 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       atexit (input_path_free);
     }
 
-  g_file_set_contents (input_path, (const char *) data, size, &error);
+  /* Not atomic and without fsync: thousands of inputs a second. */
+  g_file_set_contents_full (input_path, (const char *) data, size,
+                            G_FILE_SET_CONTENTS_NONE, 0600, &error);
   g_assert_no_error (error);
 
   reader = mimic_recording_reader_new (input_path, &error);
