@@ -66,6 +66,7 @@ struct _MimicConnectionsDialog
   MimicFeed           *test_feed;
   guint                test_timeout_id;
   gboolean             testing;
+  guint                n_storing;      /* passwords on their way to the keyring */
   char                *status;
   gboolean             status_ok;
 };
@@ -223,6 +224,7 @@ on_password_stored (GObject      *source,
   g_autoptr(MimicConnectionsDialog) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  self->n_storing--;
   if (!mimic_credentials_store_finish (result, &error))
     {
       g_autofree char *message = NULL;
@@ -288,7 +290,10 @@ mimic_connections_dialog_save (MimicConnectionsDialog  *self,
 
   password = gtk_editable_get_text (GTK_EDITABLE (self->fields[FIELD_PASSWORD]));
   if (password != NULL && *password != '\0')
-    mimic_credentials_store_async (connection, password, NULL, on_password_stored, g_object_ref (self));
+    {
+      self->n_storing++;
+      mimic_credentials_store_async (connection, password, NULL, on_password_stored, g_object_ref (self));
+    }
   set_field (self, FIELD_PASSWORD, NULL);
 
   select_profile_row (self, id);
@@ -460,6 +465,14 @@ mimic_connections_dialog_get_testing (MimicConnectionsDialog *self)
   g_return_val_if_fail (MIMIC_IS_CONNECTIONS_DIALOG (self), FALSE);
 
   return self->testing;
+}
+
+gboolean
+mimic_connections_dialog_get_busy (MimicConnectionsDialog *self)
+{
+  g_return_val_if_fail (MIMIC_IS_CONNECTIONS_DIALOG (self), FALSE);
+
+  return self->testing || self->n_storing > 0;
 }
 
 const char *

@@ -38,6 +38,8 @@ gboolean     mimic_connections_dialog_remove       (MimicConnectionsDialog *self
  * outcome is in the status ("testing" is FALSE again when it is known). */
 void         mimic_connections_dialog_test         (MimicConnectionsDialog *self);
 gboolean     mimic_connections_dialog_get_testing  (MimicConnectionsDialog *self);
+/* Testing, or still handing a password to the keyring. */
+gboolean     mimic_connections_dialog_get_busy     (MimicConnectionsDialog *self);
 /* The last test's outcome, or why a save was refused. */
 const char  *mimic_connections_dialog_get_status   (MimicConnectionsDialog *self);
 gboolean     mimic_connections_dialog_get_status_ok (MimicConnectionsDialog *self);

@@ -248,6 +248,18 @@ mimic_prediction_describe_limit (MimicAsset            *asset,
   return g_strdup_printf (_("%s below %s"), title, value);
 }
 
+static int
+compare_crossing_times (gconstpointer a,
+                        gconstpointer b,
+                        gpointer      user_data)
+{
+  MimicWhatifResult *result = user_data;
+  double time_a = mimic_whatif_result_get_crossing_time (result, *(const guint *) a);
+  double time_b = mimic_whatif_result_get_crossing_time (result, *(const guint *) b);
+
+  return (time_a > time_b) - (time_a < time_b);
+}
+
 char *
 mimic_prediction_format_summary (MimicWhatifResult *result,
                                  MimicAsset        *asset)
@@ -255,16 +267,45 @@ mimic_prediction_format_summary (MimicWhatifResult *result,
   GString *text = g_string_new (NULL);
   double horizon = mimic_whatif_result_get_horizon (result);
   gboolean extrapolated = FALSE;
+  guint n_limits, n_not_reached = 0;
+  GArray *order;
   double life;
 
-  for (guint i = 0; i < mimic_whatif_result_get_n_limits (result); i++)
+  /* Limits reached within the horizon, soonest first; the rest in one
+   * line, so the summary stays short enough to read at a glance. */
+  n_limits = mimic_whatif_result_get_n_limits (result);
+  order = g_array_sized_new (FALSE, FALSE, sizeof (guint), n_limits);
+  for (guint i = 0; i < n_limits; i++)
     {
+      if (isfinite (mimic_whatif_result_get_crossing_time (result, i)))
+        g_array_append_val (order, i);
+      else
+        n_not_reached++;
+    }
+  g_array_sort_with_data (order, compare_crossing_times, result);
+  for (guint k = 0; k < order->len; k++)
+    {
+      guint i = g_array_index (order, guint, k);
       g_autofree char *limit = mimic_prediction_describe_limit (asset, mimic_whatif_result_get_limit (result, i));
       g_autofree char *when = mimic_prediction_format_time_to (mimic_whatif_result_get_crossing_time (result, i),
                                                                horizon);
 
       g_string_append_printf (text, "%s: %s\n", limit, when);
     }
+  if (n_not_reached > 0)
+    {
+      g_autofree char *when = mimic_prediction_format_time_to (INFINITY, horizon);
+
+      if (order->len > 0)
+        /* TRANSLATORS: "12 other limits: not within 30 d" */
+        g_string_append_printf (text, ngettext ("%u other limit: %s", "%u other limits: %s", n_not_reached),
+                                n_not_reached, when);
+      else
+        g_string_append_printf (text, ngettext ("%u limit: %s", "All %u limits: %s", n_not_reached),
+                                n_not_reached, when);
+      g_string_append_c (text, '\n');
+    }
+  g_array_unref (order);
 
   life = mimic_whatif_result_get_remaining_life (result, &extrapolated);
   if (isfinite (life))
@@ -276,6 +317,14 @@ mimic_prediction_format_summary (MimicWhatifResult *result,
         g_string_append_printf (text, _("Remaining useful life: about %s"), duration);
       else
         g_string_append_printf (text, _("Remaining useful life: %s"), duration);
+      g_string_append_c (text, '\n');
+    }
+  else if (!isnan (life))
+    {
+      g_autofree char *duration = mimic_prediction_format_duration (horizon);
+
+      /* No wear-out trend at the end of the horizon to extrapolate. */
+      g_string_append_printf (text, _("Remaining useful life: more than %s"), duration);
       g_string_append_c (text, '\n');
     }
 

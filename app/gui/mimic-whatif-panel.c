@@ -125,6 +125,14 @@ mimic_whatif_panel_get_modified (MimicWhatifPanel *self)
   return FALSE;
 }
 
+static int
+digits_for_step (double step)
+{
+  if (step <= 0 || step >= 1)
+    return 0;
+  return (int) CLAMP (ceil (-log10 (step) - 1e-9), 0, 6);
+}
+
 static char *
 describe_settings (MimicWhatifPanel *self)
 {
@@ -137,7 +145,8 @@ describe_settings (MimicWhatifPanel *self)
 
       if (!row_is_modified (row))
         continue;
-      value = mimic_prediction_format_value (gtk_adjustment_get_value (row->adjustment), row->parameter->unit);
+      value = g_strdup_printf ("%.*f %s", digits_for_step (row->parameter->whatif_step),
+                               gtk_adjustment_get_value (row->adjustment), row->parameter->unit);
       if (text->len > 0)
         g_string_append (text, ", ");
       g_string_append_printf (text, "%s %s", row->parameter->title, value);
@@ -255,14 +264,6 @@ on_value_changed (GtkAdjustment    *adjustment,
     run_prediction (self);
 }
 
-static int
-digits_for_step (double step)
-{
-  if (step <= 0 || step >= 1)
-    return 0;
-  return (int) CLAMP (ceil (-log10 (step) - 1e-9), 0, 6);
-}
-
 static void
 update_live_label (ParameterRow *row,
                    gboolean      is_live)
@@ -324,7 +325,7 @@ add_parameter_row (MimicWhatifPanel          *self,
   gtk_box_append (GTK_BOX (controls), spin);
 
   unit = gtk_label_new (parameter->unit);
-  gtk_label_set_width_chars (GTK_LABEL (unit), 7);
+  gtk_label_set_width_chars (GTK_LABEL (unit), 8);
   gtk_label_set_xalign (GTK_LABEL (unit), 0);
   gtk_widget_add_css_class (unit, "dim-label");
   gtk_box_append (GTK_BOX (controls), unit);
