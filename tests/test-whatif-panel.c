@@ -347,7 +347,14 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_autoptr(GtkCssProvider) css = NULL;
+
   gtk_test_init (&argc, &argv, NULL);
+  /* The console's style, as the application loads it. */
+  css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (css, "/org/mimic/Console/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
   g_test_add_func ("/mimic/whatif-panel/format", test_format);
   g_test_add ("/mimic/whatif-panel/sliders-move-prediction", Fixture, NULL,

@@ -366,7 +366,8 @@ mimic_command_panel_get_field_error (MimicCommandPanel *self,
   field = find_field (self, argument);
   if (field == NULL)
     return NULL;
-  check_field (field, NULL, FALSE);
+  /* Checked afresh, leaving shown what is shown. */
+  check_field (field, NULL, gtk_widget_get_visible (field->error_label));
   return field->error;
 }
 
@@ -527,8 +528,8 @@ build_form (MimicCommandPanel       *self,
 static void
 update_sensitivity (MimicCommandPanel *self)
 {
-  gboolean usable = !self->view_only && self->manager != NULL && self->device_id != NULL &&
-                    self->commands->len > 0;
+  /* The form checks values without a manager; sending needs one. */
+  gboolean usable = !self->view_only && self->device_id != NULL && self->commands->len > 0;
 
   gtk_revealer_set_reveal_child (self->view_only_revealer, self->view_only);
   gtk_widget_set_sensitive (GTK_WIDGET (self->form_box), usable);
@@ -1116,6 +1117,41 @@ update_command_row (MimicCommand *command,
   gtk_widget_set_visible (reason_label, reason != NULL);
 }
 
+/* "speed 1200 rpm" from {"speed":1200.0}: what an operator reads. */
+static char *
+describe_sent_arguments (const MimicAssetCommand *description,
+                         const char              *arguments_json)
+{
+  g_autoptr(JsonNode) root = arguments_json != NULL ? json_from_string (arguments_json, NULL) : NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GList) members = NULL;
+  JsonObject *object;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return g_strdup (arguments_json != NULL ? arguments_json : "");
+
+  object = json_node_get_object (root);
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const MimicAssetArgument *argument =
+        description != NULL ? mimic_asset_command_get_argument (description, l->data) : NULL;
+      JsonNode *node = json_object_get_member (object, l->data);
+      g_autofree char *value = NULL;
+
+      if (JSON_NODE_HOLDS_VALUE (node) &&
+          (json_node_get_value_type (node) == G_TYPE_DOUBLE || json_node_get_value_type (node) == G_TYPE_INT64))
+        value = mimic_prediction_format_value (json_node_get_double (node), argument != NULL ? argument->unit : NULL);
+      else
+        value = json_to_string (node, FALSE);
+
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      g_string_append_printf (text, "%s %s", argument != NULL ? argument->title : (const char *) l->data, value);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
 static GtkWidget *
 create_command_row (gpointer item,
                     gpointer user_data)
@@ -1128,15 +1164,13 @@ create_command_row (gpointer item,
   g_autoptr(GDateTime) created = g_date_time_new_from_unix_local (mimic_command_get_created_time (command) / G_USEC_PER_SEC);
   g_autofree char *time_text = created != NULL ? g_date_time_format (created, "%H:%M:%S") : g_strdup ("");
   g_autofree char *title = NULL;
+  g_autofree char *shown_arguments = NULL;
   GtkWidget *row_box, *text_box, *title_label, *reason_label, *state_label;
 
-  if (arguments != NULL && g_strcmp0 (arguments, "{}") != 0)
-    title = g_strdup_printf ("%s %s  %s", time_text,
-                             description != NULL ? description->title : mimic_command_get_name (command),
-                             arguments);
-  else
-    title = g_strdup_printf ("%s %s", time_text,
-                             description != NULL ? description->title : mimic_command_get_name (command));
+  shown_arguments = describe_sent_arguments (description, arguments);
+  title = g_strdup_printf ("%s %s%s%s", time_text,
+                           description != NULL ? description->title : mimic_command_get_name (command),
+                           *shown_arguments != '\0' ? "  " : "", shown_arguments);
 
   row_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
   gtk_widget_set_margin_start (row_box, 6);
