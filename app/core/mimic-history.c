@@ -62,6 +62,19 @@ struct _MimicHistory
   guint64          n_added;
 
   Level            levels[MIMIC_HISTORY_N_LEVELS];
+
+  /* Each sample goes into the 1 s ring at once, but into the coarser rings
+   * only as part of its whole second: consecutive samples of one second
+   * are summed up here and folded in together when a sample of another
+   * second arrives or before anything reads the rings. A sensor reporting
+   * at 10 Hz so updates the coarse rings once a second, not ten times. The
+   * results are the same, as every 1 s bucket lies inside exactly one
+   * bucket of each coarser ring. */
+  gint64           pending_number;      /* in seconds; -1: nothing pending */
+  guint64          pending_count;
+  double           pending_sum;
+  float            pending_min;
+  float            pending_max;
 };
 
 static const struct
@@ -111,6 +124,7 @@ mimic_history_new (guint raw_capacity)
   g_atomic_ref_count_init (&self->ref_count);
   self->raw_capacity = raw_capacity;
   self->raw_complete_from_us = G_MININT64;
+  self->pending_number = -1;
 
   for (guint i = 0; i < MIMIC_HISTORY_N_LEVELS; i++)
     {
@@ -146,11 +160,15 @@ mimic_history_unref (MimicHistory *self)
   g_free (self);
 }
 
+/* logical < raw_length <= raw_allocated and raw_head < raw_allocated, so
+ * one subtraction wraps it; cheaper than a division on every sample. */
 static inline guint
 raw_index (MimicHistory *self,
            guint         logical)
 {
-  return (self->raw_head + logical) % self->raw_allocated;
+  guint index = self->raw_head + logical;
+
+  return index >= self->raw_allocated ? index - self->raw_allocated : index;
 }
 
 static void
@@ -172,7 +190,7 @@ raw_append (MimicHistory *self,
     {
       /* Full: the oldest sample goes, and the ring no longer holds
        * everything before the new oldest one. */
-      self->raw_head = (self->raw_head + 1) % self->raw_allocated;
+      self->raw_head = self->raw_head + 1 == self->raw_allocated ? 0 : self->raw_head + 1;
       self->raw_length--;
       self->raw_complete_from_us = MAX (self->raw_complete_from_us,
                                         self->raw_time[self->raw_head]);
@@ -256,11 +274,35 @@ level_add (Level  *level,
     }
 }
 
+/* Folds the samples of the pending second into the rings coarser than 1 s,
+ * in the order they came, as if each had been added there on arrival. */
+static void
+fold_pending (MimicHistory *self)
+{
+  guint32 count;
+  float mean;
+
+  if (self->pending_number < 0)
+    return;
+
+  count = (guint32) MIN (self->pending_count, G_MAXUINT32);
+  mean = (float) (self->pending_sum / (double) self->pending_count);
+  for (guint i = MIMIC_HISTORY_LEVEL_1S + 1; i < MIMIC_HISTORY_N_LEVELS; i++)
+    level_add (&self->levels[i], level_info[i].capacity, level_info[i].resolution_us,
+               self->pending_number / (level_info[i].resolution_us / G_TIME_SPAN_SECOND),
+               count, self->pending_min, self->pending_max, mean);
+
+  self->pending_number = -1;
+}
+
 void
 mimic_history_add (MimicHistory *self,
                    gint64        timestamp_us,
                    double        value)
 {
+  gint64 second;
+  float stored;
+
   g_return_if_fail (self != NULL);
 
   /* The store only passes finite values; a history fed directly refuses
@@ -269,6 +311,7 @@ mimic_history_add (MimicHistory *self,
     return;
 
   self->n_added++;
+  stored = (float) value;
 
   /* Out-of-order samples stay out of the raw ring, which is kept sorted for
    * queries; they still count in their rollup buckets. */
@@ -276,10 +319,25 @@ mimic_history_add (MimicHistory *self,
       timestamp_us >= self->raw_time[raw_index (self, self->raw_length - 1)])
     raw_append (self, timestamp_us, value);
 
-  for (guint i = 0; i < MIMIC_HISTORY_N_LEVELS; i++)
-    level_add (&self->levels[i], level_info[i].capacity, level_info[i].resolution_us,
-               timestamp_us / level_info[i].resolution_us,
-               1, (float) value, (float) value, (float) value);
+  second = timestamp_us / G_TIME_SPAN_SECOND;
+  level_add (&self->levels[MIMIC_HISTORY_LEVEL_1S], level_info[MIMIC_HISTORY_LEVEL_1S].capacity,
+             G_TIME_SPAN_SECOND, second, 1, stored, stored, stored);
+
+  if (second != self->pending_number)
+    {
+      fold_pending (self);
+      self->pending_number = second;
+      self->pending_count = 1;
+      self->pending_sum = stored;
+      self->pending_min = stored;
+      self->pending_max = stored;
+      return;
+    }
+
+  self->pending_count++;
+  self->pending_sum += stored;
+  self->pending_min = MIN (self->pending_min, stored);
+  self->pending_max = MAX (self->pending_max, stored);
 }
 
 /* Takes a bucket computed elsewhere (reloaded from the database) into every
@@ -298,6 +356,9 @@ mimic_history_add_rollup (MimicHistory             *self,
       !isfinite (bucket->mean) || bucket->start_us < 0 || bucket->duration_us < 0 ||
       bucket->start_us >= MAX_TIMESTAMP_US)
     return;
+
+  /* Keeps the coarse rings in arrival order. */
+  fold_pending (self);
 
   end_us = bucket->start_us + MAX (bucket->duration_us, 1);
   self->raw_complete_from_us = MAX (self->raw_complete_from_us, end_us);
@@ -504,6 +565,8 @@ mimic_history_query (MimicHistory *self,
   if (max_points == 0 || from_us > to_us || self->n_added == 0)
     return 0;
 
+  fold_pending (self);
+
   if (self->raw_complete_from_us <= from_us)
     {
       guint begin = raw_lower_bound (self, from_us);
@@ -576,6 +639,9 @@ mimic_history_get_memory_size (MimicHistory *self)
   gsize size;
 
   g_return_val_if_fail (self != NULL, 0);
+
+  /* Folding may grow a ring. */
+  fold_pending (self);
 
   size = sizeof (MimicHistory) + self->raw_allocated * (sizeof (gint64) + sizeof (float));
   for (guint i = 0; i < MIMIC_HISTORY_N_LEVELS; i++)
