@@ -25,7 +25,7 @@ struct _MimicConsole
   MimicAuditLog        *audit_log;
   GListStore           *sources;
   GListStore           *fleet;
-  GHashTable           *fleet_by_id;      /* device id (owned by the device) → MimicFleetItem */
+  GHashTable           *fleet_by_id;      /* device id → MimicFleetItem */
   GHashTable           *assets_added;     /* asset ids handed to the alarm manager */
   GtkStringList        *events;
   guint                 n_events;
@@ -102,8 +102,8 @@ on_batch_applied (MimicTwinStore     *store,
           if (device == NULL)
             continue;
           item = mimic_fleet_item_new (device);
-          g_hash_table_insert (self->fleet_by_id, (gpointer) mimic_twin_device_get_id (device), item);
-          g_ptr_array_add (added, item);
+          g_hash_table_insert (self->fleet_by_id, g_strdup (mimic_twin_device_get_id (device)), item);
+          g_ptr_array_add (added, g_object_ref (item));
         }
       else
         {
@@ -228,7 +228,7 @@ mimic_console_init (MimicConsole *self)
   mimic_alarm_manager_set_twin_store (self->alarms, self->store);
   self->sources = g_list_store_new (MIMIC_TYPE_FEED);
   self->fleet = g_list_store_new (MIMIC_TYPE_FLEET_ITEM);
-  self->fleet_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  self->fleet_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->assets_added = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->events = gtk_string_list_new (NULL);
 

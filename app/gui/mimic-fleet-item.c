@@ -48,8 +48,8 @@ G_DEFINE_FINAL_TYPE (MimicFleetItem, mimic_fleet_item, G_TYPE_OBJECT)
 /* Sensors that say at a glance how an asset is doing, by preference. */
 static const char * const key_sensor_candidates[] = { "flow", "soc", "power", "speed", NULL };
 
-static const char *
-alarm_text (guint priority)
+const char *
+mimic_fleet_item_priority_label (guint priority)
 {
   switch (priority)
     {
@@ -101,7 +101,7 @@ mimic_fleet_item_get_property (GObject    *object,
       g_value_set_uint (value, self->alarm_priority);
       break;
     case PROP_ALARM_TEXT:
-      g_value_set_string (value, alarm_text (self->alarm_priority));
+      g_value_set_string (value, mimic_fleet_item_priority_label (self->alarm_priority));
       break;
     case PROP_KEY_TEXT:
       g_value_set_string (value, self->key_text);

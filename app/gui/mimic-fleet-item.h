@@ -34,5 +34,7 @@ guint             mimic_fleet_item_get_alarm_priority (MimicFleetItem  *self);
 const char       *mimic_fleet_item_get_presence_text  (MimicFleetItem  *self);
 const char       *mimic_fleet_item_get_key_text       (MimicFleetItem  *self);
 double            mimic_fleet_item_get_key_value      (MimicFleetItem  *self);
+/* "High", translated; "" for 0. */
+const char       *mimic_fleet_item_priority_label     (guint            priority);
 
 G_END_DECLS

@@ -1,0 +1,696 @@
+/* mimic-device-page.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "mimic-device-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "mimic-chart-series.h"
+#include "mimic-device-page.h"
+#include "mimic-model-runner.h"
+#include "mimic-scene-view.h"
+#include "mimic-schematic-view.h"
+#include "mimic-trend-chart.h"
+
+/* Expected values kept per sensor, like the twin keeps actual ones. */
+#define EXPECTED_HISTORY_CAPACITY 4096
+
+struct _MimicDevicePage
+{
+  GtkWidget           parent_instance;
+
+  MimicConsole       *console;
+  MimicTwinDevice    *device;
+  MimicAsset         *asset;
+  MimicModelRunner   *runner;
+  GHashTable         *expected;          /* sensor id → MimicHistory */
+  GCancellable       *load_cancellable;
+  char               *device_id;
+  char               *selected_sensor;
+  GtkStringList      *sensor_ids;
+  guint               tick_id;
+  guint64             n_updates;
+  gboolean            view_only;
+  gboolean            syncing_selection;
+
+  MimicChartSeries   *actual_series;
+  MimicChartSeries   *expected_series;
+
+  GtkWidget          *whatif_panel;
+  GtkWidget          *command_panel;
+
+  /* Template children */
+  GtkWidget          *content;
+  GtkLabel           *title_label;
+  GtkLabel           *subtitle_label;
+  GtkStack           *view_stack;
+  MimicSceneView     *scene_view;
+  MimicSchematicView *schematic_view;
+  MimicTrendChart    *trend_chart;
+  GtkDropDown        *sensor_dropdown;
+  GtkLabel           *residual_label;
+  GtkBox             *whatif_slot;
+  GtkBox             *commands_slot;
+};
+
+G_DEFINE_FINAL_TYPE (MimicDevicePage, mimic_device_page, GTK_TYPE_WIDGET)
+
+static GtkWidget *
+placeholder (const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
+  gtk_widget_set_vexpand (label, TRUE);
+  gtk_widget_set_margin_start (label, 12);
+  gtk_widget_set_margin_end (label, 12);
+  gtk_widget_add_css_class (label, "dim-label");
+  return label;
+}
+
+/* The what-if and command panels live in their own files; these are the
+ * one place each is created and told about the device. */
+static GtkWidget *
+create_whatif_panel (void)
+{
+  return placeholder (_("What-if scenarios for this device appear here."));
+}
+
+static GtkWidget *
+create_command_panel (void)
+{
+  return placeholder (_("Commands for this device appear here."));
+}
+
+static void
+update_side_panels (MimicDevicePage *self)
+{
+  /* A view-only console refuses every command: the panel says so by
+   * being insensitive, not only by failing on send. */
+  gtk_widget_set_sensitive (self->command_panel, !self->view_only);
+}
+
+static MimicDisplayState
+display_state_for_priority (MimicAlarmPriority priority)
+{
+  switch (priority)
+    {
+    case MIMIC_ALARM_PRIORITY_LOW: return MIMIC_DISPLAY_STATE_ALARM_LOW;
+    case MIMIC_ALARM_PRIORITY_MEDIUM: return MIMIC_DISPLAY_STATE_ALARM_MEDIUM;
+    case MIMIC_ALARM_PRIORITY_HIGH: return MIMIC_DISPLAY_STATE_ALARM_HIGH;
+    case MIMIC_ALARM_PRIORITY_CRITICAL:
+    default: return MIMIC_DISPLAY_STATE_ALARM_URGENT;
+    }
+}
+
+static MimicDisplayState
+sensor_display_state (MimicDevicePage           *self,
+                      const MimicAssetSensor    *sensor,
+                      const MimicSensorReading  *reading)
+{
+  MimicAlarmManager *alarms = mimic_console_get_alarms (self->console);
+  guint worst = 0;
+
+  if (reading->quality != MIMIC_QUALITY_GOOD || !isfinite (reading->value))
+    return MIMIC_DISPLAY_STATE_STALE;
+
+  for (guint c = 0; c < MIMIC_N_ALARM_CONDITIONS; c++)
+    {
+      MimicAlarm *alarm = mimic_alarm_manager_lookup (alarms, self->device_id, sensor->id, c);
+
+      if (alarm != NULL && mimic_alarm_is_standing (alarm))
+        worst = MAX (worst, (guint) mimic_alarm_get_priority (alarm));
+    }
+  if (worst > 0)
+    return display_state_for_priority (worst);
+
+  if (sensor->has_normal && (reading->value < sensor->normal_low || reading->value > sensor->normal_high))
+    return MIMIC_DISPLAY_STATE_ABNORMAL;
+  return MIMIC_DISPLAY_STATE_NORMAL;
+}
+
+static void
+update_residual_label (MimicDevicePage *self)
+{
+  MimicSensorReading reading;
+  double expected;
+  const MimicAssetSensor *sensor;
+
+  if (self->selected_sensor == NULL || self->device == NULL || self->asset == NULL ||
+      (sensor = mimic_asset_get_sensor (self->asset, self->selected_sensor)) == NULL ||
+      !mimic_twin_device_get_sensor (self->device, self->selected_sensor, &reading))
+    {
+      gtk_label_set_label (self->residual_label, "");
+      return;
+    }
+
+  if (self->runner != NULL && mimic_model_runner_get_expected (self->runner, self->selected_sensor, &expected))
+    {
+      g_autofree char *text =
+        g_strdup_printf (_("Actual %.4g %s · expected %.4g · residual %+.3g"),
+                         reading.value, sensor->unit != NULL ? sensor->unit : "",
+                         expected, reading.value - expected);
+      gtk_label_set_label (self->residual_label, text);
+    }
+  else
+    {
+      g_autofree char *text = g_strdup_printf (_("Actual %.4g %s"), reading.value,
+                                               sensor->unit != NULL ? sensor->unit : "");
+      gtk_label_set_label (self->residual_label, text);
+    }
+}
+
+/* Pushes every sensor's value and state into the views: once per frame,
+ * however many batches arrived since the last one. */
+static gboolean
+apply_updates (GtkWidget     *widget,
+               GdkFrameClock *frame_clock,
+               gpointer       user_data)
+{
+  MimicDevicePage *self = MIMIC_DEVICE_PAGE (widget);
+  GPtrArray *sensors;
+  gint64 newest = 0;
+
+  self->tick_id = 0;
+  if (self->device == NULL || self->asset == NULL)
+    return G_SOURCE_REMOVE;
+
+  sensors = mimic_asset_get_sensors (self->asset);
+  for (guint i = 0; i < sensors->len; i++)
+    {
+      const MimicAssetSensor *sensor = g_ptr_array_index (sensors, i);
+      MimicSensorReading reading;
+      MimicDisplayState state;
+
+      if (!mimic_twin_device_get_sensor (self->device, sensor->id, &reading))
+        continue;
+      state = sensor_display_state (self, sensor, &reading);
+      newest = MAX (newest, reading.timestamp_us);
+      if (sensor->node_path != NULL)
+        mimic_scene_view_set_sensor_value (self->scene_view, sensor->id, reading.value, state);
+      if (sensor->svg_id != NULL)
+        mimic_schematic_view_set_sensor_value (self->schematic_view, sensor->id, reading.value, state);
+    }
+
+  /* The chart follows the data's clock: a simulator running faster than
+   * real time, or a replay, shows its own "now". */
+  if (newest > 0)
+    mimic_trend_chart_set_now (self->trend_chart, newest);
+  if (self->actual_series != NULL)
+    mimic_chart_series_invalidate (self->actual_series);
+  if (self->expected_series != NULL)
+    mimic_chart_series_invalidate (self->expected_series);
+  update_residual_label (self);
+
+  self->n_updates++;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_apply (MimicDevicePage *self)
+{
+  if (self->tick_id == 0)
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), apply_updates, NULL, NULL);
+}
+
+static MimicHistory *
+expected_history (MimicDevicePage *self,
+                  const char      *sensor_id)
+{
+  MimicHistory *history = g_hash_table_lookup (self->expected, sensor_id);
+
+  if (history == NULL)
+    {
+      history = mimic_history_new (EXPECTED_HISTORY_CAPACITY);
+      g_hash_table_insert (self->expected, g_strdup (sensor_id), history);
+    }
+  return history;
+}
+
+static void
+on_sensors_changed (MimicTwinDevice    *device,
+                    const char * const *sensor_ids,
+                    MimicDevicePage    *self)
+{
+  if (self->runner != NULL)
+    {
+      for (guint i = 0; sensor_ids[i] != NULL; i++)
+        {
+          MimicSensorReading reading;
+          MimicModelResidual residual;
+
+          if (!mimic_twin_device_get_sensor (device, sensor_ids[i], &reading) ||
+              reading.quality != MIMIC_QUALITY_GOOD)
+            continue;
+          /* Sensors the model does not know are simply not expected. */
+          if (mimic_model_runner_push (self->runner, sensor_ids[i], reading.timestamp_us,
+                                       reading.value, &residual, NULL) &&
+              !residual.drives_input && isfinite (residual.expected))
+            mimic_history_add (expected_history (self, sensor_ids[i]),
+                               residual.timestamp_us, residual.expected);
+        }
+    }
+
+  queue_apply (self);
+}
+
+static const GdkRGBA actual_colour = { 0.55, 0.75, 1.0, 1.0 };
+static const GdkRGBA expected_colour = { 0.75, 0.75, 0.75, 1.0 };
+static const GdkRGBA limit_colour = { 0.95, 0.6, 0.2, 1.0 };
+static const GdkRGBA limit_urgent_colour = { 0.9, 0.25, 0.25, 1.0 };
+
+static void
+rebuild_chart (MimicDevicePage *self)
+{
+  const MimicAssetSensor *sensor;
+  static const char * const limit_labels[MIMIC_N_ALARM_LIMITS] = { "LL", "L", "H", "HH" };
+
+  mimic_trend_chart_clear_series (self->trend_chart);
+  g_clear_object (&self->actual_series);
+  g_clear_object (&self->expected_series);
+
+  if (self->device == NULL || self->asset == NULL || self->selected_sensor == NULL)
+    return;
+  sensor = mimic_asset_get_sensor (self->asset, self->selected_sensor);
+  if (sensor == NULL)
+    return;
+
+  self->actual_series = mimic_chart_series_new (MIMIC_CHART_SERIES_ACTUAL, sensor->title,
+                                                sensor->unit, &actual_colour);
+  mimic_chart_series_set_history (self->actual_series,
+                                  mimic_twin_device_get_history (self->device, sensor->id));
+  mimic_trend_chart_add_series (self->trend_chart, self->actual_series);
+
+  if (self->runner != NULL)
+    {
+      self->expected_series = mimic_chart_series_new (MIMIC_CHART_SERIES_EXPECTED, _("Expected"),
+                                                      sensor->unit, &expected_colour);
+      mimic_chart_series_set_history (self->expected_series, expected_history (self, sensor->id));
+      mimic_trend_chart_add_series (self->trend_chart, self->expected_series);
+    }
+
+  for (guint k = 0; k < MIMIC_N_ALARM_LIMITS; k++)
+    {
+      const MimicAlarmLimit *limit = &sensor->alarms.limits[k];
+      g_autoptr(MimicChartSeries) series = NULL;
+
+      if (!limit->enabled)
+        continue;
+      series = mimic_chart_series_new_limit (limit_labels[k], limit->value, sensor->unit,
+                                             k == MIMIC_ALARM_LIMIT_LOLO || k == MIMIC_ALARM_LIMIT_HIHI
+                                             ? &limit_urgent_colour : &limit_colour);
+      mimic_trend_chart_add_series (self->trend_chart, series);
+    }
+
+  mimic_trend_chart_set_auto_range (self->trend_chart);
+  update_residual_label (self);
+}
+
+static void
+on_scene_loaded (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!mimic_scene_view_load_finish (MIMIC_SCENE_VIEW (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("3D model: %s", error->message);
+}
+
+static void
+on_schematic_loaded (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!mimic_schematic_view_load_svg_finish (MIMIC_SCHEMATIC_VIEW (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("Schematic: %s", error->message);
+}
+
+static void
+load_asset_views (MimicDevicePage *self)
+{
+  GPtrArray *sensors = mimic_asset_get_sensors (self->asset);
+  const char *geometry = mimic_asset_get_geometry_path (self->asset);
+  const char *schematic = mimic_asset_get_schematic_path (self->asset);
+
+  for (guint i = 0; i < sensors->len; i++)
+    {
+      const MimicAssetSensor *sensor = g_ptr_array_index (sensors, i);
+      g_autoptr(GError) error = NULL;
+
+      gtk_string_list_append (self->sensor_ids, sensor->title);
+      if (sensor->node_path != NULL)
+        mimic_scene_view_bind_sensor (self->scene_view, sensor->id, sensor->node_path, sensor->unit);
+      if (sensor->svg_id != NULL &&
+          !mimic_schematic_view_bind_sensor (self->schematic_view, sensor->id, sensor->svg_id,
+                                             sensor->unit, &error))
+        g_warning ("Schematic of %s: %s", mimic_asset_get_id (self->asset), error->message);
+    }
+
+  if (geometry != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (geometry);
+
+      mimic_scene_view_load_async (self->scene_view, file, self->load_cancellable, on_scene_loaded, NULL);
+    }
+  if (schematic != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (schematic);
+
+      mimic_schematic_view_load_svg_async (self->schematic_view, file, self->load_cancellable,
+                                           on_schematic_loaded, NULL);
+    }
+}
+
+static void
+start_model (MimicDevicePage *self)
+{
+  g_autoptr(MimicModel) model = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *names;
+
+  if (mimic_asset_get_model_name (self->asset) == NULL)
+    return;
+  model = mimic_model_new_for_name (mimic_asset_get_model_name (self->asset), &error);
+  if (model == NULL)
+    {
+      g_warning ("Model of %s: %s", mimic_asset_get_id (self->asset), error->message);
+      return;
+    }
+
+  names = mimic_asset_get_model_parameter_names (self->asset);
+  for (guint i = 0; names != NULL && i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      double value;
+
+      if (mimic_asset_get_model_parameter (self->asset, name, &value) &&
+          !mimic_model_set_parameter (model, name, value, &error))
+        {
+          g_warning ("Model of %s: %s", mimic_asset_get_id (self->asset), error->message);
+          g_clear_error (&error);
+        }
+    }
+  self->runner = mimic_model_runner_new (model);
+}
+
+static void
+clear_device (MimicDevicePage *self)
+{
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  if (self->tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
+  if (self->device != NULL)
+    g_signal_handlers_disconnect_by_data (self->device, self);
+  g_clear_object (&self->device);
+  g_clear_object (&self->asset);
+  g_clear_object (&self->runner);
+  g_hash_table_remove_all (self->expected);
+  g_clear_pointer (&self->selected_sensor, g_free);
+
+  mimic_trend_chart_clear_series (self->trend_chart);
+  g_clear_object (&self->actual_series);
+  g_clear_object (&self->expected_series);
+  mimic_scene_view_clear_bindings (self->scene_view);
+  mimic_schematic_view_clear_bindings (self->schematic_view);
+  gtk_string_list_splice (self->sensor_ids, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->sensor_ids)), NULL);
+}
+
+static void
+on_scene_selection (MimicSceneView  *view,
+                    GParamSpec      *pspec,
+                    MimicDevicePage *self)
+{
+  const char *sensor = mimic_scene_view_get_selected_sensor (view);
+
+  if (sensor != NULL && !self->syncing_selection)
+    mimic_device_page_set_selected_sensor (self, sensor);
+}
+
+static void
+on_schematic_selection (MimicSchematicView *view,
+                        GParamSpec         *pspec,
+                        MimicDevicePage    *self)
+{
+  const char *sensor = mimic_schematic_view_get_selected_sensor (view);
+
+  if (sensor != NULL && !self->syncing_selection)
+    mimic_device_page_set_selected_sensor (self, sensor);
+}
+
+static void
+on_dropdown_selected (GtkDropDown     *dropdown,
+                      GParamSpec      *pspec,
+                      MimicDevicePage *self)
+{
+  guint position = gtk_drop_down_get_selected (dropdown);
+  GPtrArray *sensors;
+
+  if (self->asset == NULL || self->syncing_selection)
+    return;
+  sensors = mimic_asset_get_sensors (self->asset);
+  if (position < sensors->len)
+    {
+      const MimicAssetSensor *sensor = g_ptr_array_index (sensors, position);
+
+      mimic_device_page_set_selected_sensor (self, sensor->id);
+    }
+}
+
+static void
+mimic_device_page_dispose (GObject *object)
+{
+  MimicDevicePage *self = MIMIC_DEVICE_PAGE (object);
+
+  clear_device (self);
+  g_clear_object (&self->console);
+  g_clear_object (&self->sensor_ids);
+  gtk_widget_dispose_template (GTK_WIDGET (self), MIMIC_TYPE_DEVICE_PAGE);
+
+  G_OBJECT_CLASS (mimic_device_page_parent_class)->dispose (object);
+}
+
+static void
+mimic_device_page_finalize (GObject *object)
+{
+  MimicDevicePage *self = MIMIC_DEVICE_PAGE (object);
+
+  g_clear_pointer (&self->expected, g_hash_table_unref);
+  g_clear_pointer (&self->device_id, g_free);
+
+  G_OBJECT_CLASS (mimic_device_page_parent_class)->finalize (object);
+}
+
+static void
+mimic_device_page_class_init (MimicDevicePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = mimic_device_page_dispose;
+  object_class->finalize = mimic_device_page_finalize;
+
+  g_type_ensure (MIMIC_TYPE_SCENE_VIEW);
+  g_type_ensure (MIMIC_TYPE_SCHEMATIC_VIEW);
+  g_type_ensure (MIMIC_TYPE_TREND_CHART);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/mimic/Console/mimic-device-page.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, content);
+  gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, title_label);
+  gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, scene_view);
+  gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, schematic_view);
+  gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, trend_chart);
+  gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, sensor_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, residual_label);
+  gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, whatif_slot);
+  gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, commands_slot);
+}
+
+static void
+mimic_device_page_init (MimicDevicePage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->expected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) mimic_history_unref);
+  self->sensor_ids = gtk_string_list_new (NULL);
+  gtk_drop_down_set_model (self->sensor_dropdown, G_LIST_MODEL (self->sensor_ids));
+
+  self->whatif_panel = create_whatif_panel ();
+  gtk_box_append (self->whatif_slot, self->whatif_panel);
+  self->command_panel = create_command_panel ();
+  gtk_box_append (self->commands_slot, self->command_panel);
+  update_side_panels (self);
+
+  g_signal_connect (self->scene_view, "notify::selected-sensor", G_CALLBACK (on_scene_selection), self);
+  g_signal_connect (self->schematic_view, "notify::selected-sensor", G_CALLBACK (on_schematic_selection), self);
+  g_signal_connect (self->sensor_dropdown, "notify::selected", G_CALLBACK (on_dropdown_selected), self);
+}
+
+GtkWidget *
+mimic_device_page_new (void)
+{
+  return g_object_new (MIMIC_TYPE_DEVICE_PAGE, NULL);
+}
+
+void
+mimic_device_page_set_console (MimicDevicePage *self,
+                               MimicConsole    *console)
+{
+  g_return_if_fail (MIMIC_IS_DEVICE_PAGE (self));
+
+  if (self->console == console)
+    return;
+  mimic_device_page_set_device_id (self, NULL);
+  g_set_object (&self->console, console);
+}
+
+void
+mimic_device_page_set_device_id (MimicDevicePage *self,
+                                 const char      *device_id)
+{
+  MimicTwinDevice *device = NULL;
+  const char *asset_type = NULL;
+  g_autofree char *subtitle = NULL;
+
+  g_return_if_fail (MIMIC_IS_DEVICE_PAGE (self));
+
+  if (g_strcmp0 (self->device_id, device_id) == 0 && (device_id == NULL || self->device != NULL))
+    return;
+
+  clear_device (self);
+  g_free (self->device_id);
+  self->device_id = g_strdup (device_id);
+
+  if (device_id != NULL && self->console != NULL)
+    device = mimic_twin_store_lookup (mimic_console_get_store (self->console), device_id);
+
+  gtk_label_set_label (self->title_label, device_id != NULL ? device_id : "");
+  if (device == NULL)
+    {
+      gtk_label_set_label (self->subtitle_label, "");
+      return;
+    }
+
+  self->device = g_object_ref (device);
+  self->load_cancellable = g_cancellable_new ();
+  asset_type = mimic_twin_device_get_asset_type (device);
+  if (asset_type != NULL)
+    self->asset = mimic_asset_registry_lookup (mimic_console_get_assets (self->console), asset_type);
+  if (self->asset != NULL)
+    {
+      g_object_ref (self->asset);
+      subtitle = g_strdup (mimic_asset_get_title (self->asset));
+      load_asset_views (self);
+      start_model (self);
+    }
+  else
+    {
+      subtitle = g_strdup_printf (_("Unknown asset type “%s”"), asset_type != NULL ? asset_type : "?");
+    }
+  gtk_label_set_label (self->subtitle_label, subtitle);
+
+  g_signal_connect (device, "sensors-changed", G_CALLBACK (on_sensors_changed), self);
+
+  if (self->asset != NULL && mimic_asset_get_sensors (self->asset)->len > 0)
+    {
+      const MimicAssetSensor *first = g_ptr_array_index (mimic_asset_get_sensors (self->asset), 0);
+
+      mimic_device_page_set_selected_sensor (self, first->id);
+    }
+  update_side_panels (self);
+  queue_apply (self);
+}
+
+const char *
+mimic_device_page_get_device_id (MimicDevicePage *self)
+{
+  g_return_val_if_fail (MIMIC_IS_DEVICE_PAGE (self), NULL);
+
+  return self->device_id;
+}
+
+const char *
+mimic_device_page_get_selected_sensor (MimicDevicePage *self)
+{
+  g_return_val_if_fail (MIMIC_IS_DEVICE_PAGE (self), NULL);
+
+  return self->selected_sensor;
+}
+
+void
+mimic_device_page_set_selected_sensor (MimicDevicePage *self,
+                                       const char      *sensor_id)
+{
+  GPtrArray *sensors;
+
+  g_return_if_fail (MIMIC_IS_DEVICE_PAGE (self));
+
+  if (self->asset == NULL || sensor_id == NULL || mimic_asset_get_sensor (self->asset, sensor_id) == NULL)
+    return;
+  if (g_strcmp0 (self->selected_sensor, sensor_id) == 0)
+    return;
+
+  g_free (self->selected_sensor);
+  self->selected_sensor = g_strdup (sensor_id);
+
+  /* Keep the three views pointing at the same sensor without each change
+   * bouncing back. */
+  self->syncing_selection = TRUE;
+  sensors = mimic_asset_get_sensors (self->asset);
+  for (guint i = 0; i < sensors->len; i++)
+    {
+      const MimicAssetSensor *sensor = g_ptr_array_index (sensors, i);
+
+      if (g_strcmp0 (sensor->id, sensor_id) == 0)
+        gtk_drop_down_set_selected (self->sensor_dropdown, i);
+    }
+  mimic_scene_view_set_selected_sensor (self->scene_view, sensor_id);
+  mimic_schematic_view_set_selected_sensor (self->schematic_view, sensor_id);
+  self->syncing_selection = FALSE;
+
+  rebuild_chart (self);
+}
+
+void
+mimic_device_page_set_view_only (MimicDevicePage *self,
+                                 gboolean         view_only)
+{
+  g_return_if_fail (MIMIC_IS_DEVICE_PAGE (self));
+
+  self->view_only = !!view_only;
+  update_side_panels (self);
+}
+
+void
+mimic_device_page_show_view (MimicDevicePage *self,
+                             const char      *name)
+{
+  g_return_if_fail (MIMIC_IS_DEVICE_PAGE (self));
+
+  gtk_stack_set_visible_child_name (self->view_stack, name);
+}
+
+guint64
+mimic_device_page_get_n_updates (MimicDevicePage *self)
+{
+  g_return_val_if_fail (MIMIC_IS_DEVICE_PAGE (self), 0);
+
+  return self->n_updates;
+}

@@ -1,0 +1,37 @@
+/* mimic-device-page.h — one device: 3D model, schematic, trends, side panels
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "mimic-console.h"
+
+G_BEGIN_DECLS
+
+#define MIMIC_TYPE_DEVICE_PAGE (mimic_device_page_get_type ())
+
+G_DECLARE_FINAL_TYPE (MimicDevicePage, mimic_device_page, MIMIC, DEVICE_PAGE, GtkWidget)
+
+GtkWidget   *mimic_device_page_new                 (void);
+void         mimic_device_page_set_console         (MimicDevicePage *self,
+                                                    MimicConsole    *console);
+/* Shows @device_id (NULL: nothing); its asset comes from its birth. */
+void         mimic_device_page_set_device_id       (MimicDevicePage *self,
+                                                    const char      *device_id);
+const char  *mimic_device_page_get_device_id       (MimicDevicePage *self);
+/* The sensor the chart shows; selecting a part in the 3D view or an
+ * element in the schematic selects its sensor here. */
+const char  *mimic_device_page_get_selected_sensor (MimicDevicePage *self);
+void         mimic_device_page_set_selected_sensor (MimicDevicePage *self,
+                                                    const char      *sensor_id);
+void         mimic_device_page_set_view_only       (MimicDevicePage *self,
+                                                    gboolean         view_only);
+/* "scene", "schematic" or "trends". */
+void         mimic_device_page_show_view           (MimicDevicePage *self,
+                                                    const char      *name);
+/* Times the page pushed values into its views (once per frame at most). */
+guint64      mimic_device_page_get_n_updates       (MimicDevicePage *self);
+
+G_END_DECLS

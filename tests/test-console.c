@@ -1,0 +1,417 @@
+/* test-console.c — the console as an operator runs it: `mimic --demo`
+ * with the real device simulator as its child, and a fleet of 10,000
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <signal.h>
+#include <string.h>
+
+#include "mimic-application.h"
+#include "mimic-console.h"
+#include "mimic-device-page.h"
+#include "mimic-test-gtk-utils.h"
+#include "mimic-trend-chart.h"
+#include "mimic-window.h"
+
+static GtkWidget *
+template_child (GtkWidget  *widget,
+                GType       type,
+                const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (widget, type, name);
+
+  g_assert_nonnull (child);
+  return GTK_WIDGET (child);
+}
+
+/* Writes docs/screenshots/NAME.png when MIMIC_UPDATE_SCREENSHOTS=1, so the
+ * README's pictures come from this run and not from anyone's hand. */
+static void
+take_screenshot (GtkWidget  *widget,
+                 const char *name)
+{
+  g_autoptr(GdkTexture) shot = mimic_test_take_screenshot (widget, name);
+
+  g_assert_cmpuint (mimic_test_count_colours (shot, 64), >=, 32);
+  if (g_strcmp0 (g_getenv ("MIMIC_UPDATE_SCREENSHOTS"), "1") == 0)
+    {
+      g_autofree char *file = g_strconcat (name, ".png", NULL);
+      g_autofree char *source_dir = g_path_get_dirname (g_getenv ("MIMIC_DATA_DIR"));
+      g_autofree char *path = g_build_filename (source_dir, "docs", "screenshots", file, NULL);
+
+      g_assert_true (gdk_texture_save_to_png (shot, path));
+      g_test_message ("Wrote %s", path);
+    }
+}
+
+/* A notification server on the test's private session bus, so the
+ * desktop notification for the highest alarm is seen where it arrives. */
+static const char notifications_xml[] =
+  "<node><interface name='org.freedesktop.Notifications'>"
+  "<method name='Notify'>"
+  "<arg type='s' direction='in'/><arg type='u' direction='in'/><arg type='s' direction='in'/>"
+  "<arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='as' direction='in'/>"
+  "<arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+  "<arg type='u' direction='out'/></method>"
+  "<method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "</interface></node>";
+
+static GPtrArray *notification_summaries;
+static GDBusConnection *notification_bus;
+
+static void
+on_notification_call (GDBusConnection       *connection,
+                      const char            *sender,
+                      const char            *object_path,
+                      const char            *interface_name,
+                      const char            *method_name,
+                      GVariant              *parameters,
+                      GDBusMethodInvocation *invocation,
+                      gpointer               user_data)
+{
+  if (g_str_equal (method_name, "Notify"))
+    {
+      const char *summary = NULL;
+
+      g_variant_get_child (parameters, 3, "&s", &summary);
+      g_ptr_array_add (notification_summaries, g_strdup (summary));
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", notification_summaries->len));
+    }
+  else
+    {
+      g_dbus_method_invocation_return_value (invocation, NULL);
+    }
+}
+
+static const GDBusInterfaceVTable notification_vtable = { on_notification_call, NULL, NULL, { 0 } };
+
+static void
+start_notification_server (void)
+{
+  /* Kept open for the whole run: the name goes with the connection. */
+  GDBusConnection *bus = notification_bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (bus);
+  notification_summaries = g_ptr_array_new_with_free_func (g_free);
+  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", info->interfaces[0],
+                                     &notification_vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+notification_arrived (gpointer data)
+{
+  return notification_summaries->len > 0;
+}
+
+typedef struct
+{
+  MimicApplication *app;
+  MimicWindow      *window;
+  char             *demo_pid;
+  gboolean          done;
+} DemoRun;
+
+static gboolean
+fleet_has_devices (gpointer data)
+{
+  DemoRun *run = data;
+
+  return g_list_model_get_n_items (mimic_console_get_fleet (mimic_window_get_console (run->window))) >= 9;
+}
+
+static gboolean
+device_selected (gpointer data)
+{
+  DemoRun *run = data;
+
+  return mimic_window_get_selected_device (run->window) != NULL &&
+         mimic_device_page_get_n_updates (mimic_window_get_device_page (run->window)) > 2;
+}
+
+static gboolean
+source_connected (gpointer data)
+{
+  DemoRun *run = data;
+  GListModel *sources = mimic_console_get_sources (mimic_window_get_console (run->window));
+  g_autoptr(MimicFeed) feed = g_list_model_get_item (sources, 0);
+
+  return feed != NULL && mimic_feed_get_state (feed) == MIMIC_FEED_STATE_CONNECTED;
+}
+
+static gboolean
+alarm_listed (gpointer data)
+{
+  DemoRun *run = data;
+  MimicAlarmManager *alarms = mimic_console_get_alarms (mimic_window_get_console (run->window));
+  GListModel *list = mimic_alarm_manager_get_alarms (alarms);
+
+  for (guint i = 0, n = g_list_model_get_n_items (list); i < n; i++)
+    {
+      g_autoptr(MimicAlarm) alarm = g_list_model_get_item (list, i);
+
+      if (g_str_equal (mimic_alarm_get_device_id (alarm), "pump-004"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+check_header_shows_connected (DemoRun *run)
+{
+  GtkWidget *box = template_child (GTK_WIDGET (run->window), MIMIC_TYPE_WINDOW, "source_box");
+  GtkWidget *indicator = gtk_widget_get_first_child (box);
+  const char *tooltip;
+
+  g_assert_nonnull (indicator);
+  g_assert_true (gtk_widget_has_css_class (indicator, "source-connected"));
+  tooltip = gtk_widget_get_tooltip_text (indicator);
+  g_assert_nonnull (strstr (tooltip, "ws://127.0.0.1:"));
+  g_assert_nonnull (strstr (tooltip, "messages/s"));
+}
+
+static void
+check_device_page (DemoRun *run)
+{
+  MimicDevicePage *page = mimic_window_get_device_page (run->window);
+  GtkWidget *stack = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "view_stack");
+  GtkWidget *chart = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "trend_chart");
+  GtkWidget *schematic = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "schematic_view");
+  GtkWidget *device_stack = template_child (GTK_WIDGET (run->window), MIMIC_TYPE_WINDOW, "device_stack");
+
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (device_stack)), ==, "device");
+  g_assert_true (gtk_widget_get_mapped (template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE,
+                                                        "scene_view")));
+
+  /* Picking a sensor in the schematic selects it for the chart. */
+  mimic_device_page_show_view (page, "schematic");
+  mimic_test_wait_for_frames (GTK_WIDGET (run->window), 3);
+  g_assert_true (gtk_widget_get_mapped (schematic));
+  g_object_set (schematic, "selected-sensor", "bearing_de_temp", NULL);
+  g_assert_cmpstr (mimic_device_page_get_selected_sensor (page), ==, "bearing_de_temp");
+
+  gtk_stack_set_visible_child_name (GTK_STACK (stack), "trends");
+  mimic_test_wait_for_frames (GTK_WIDGET (run->window), 3);
+  g_assert_true (gtk_widget_get_mapped (chart));
+  /* Actual, expected and the alarm limits. */
+  g_assert_cmpuint (mimic_trend_chart_get_n_series (MIMIC_TREND_CHART (chart)), >=, 3);
+}
+
+static void
+check_view_only (DemoRun *run)
+{
+  MimicDevicePage *page = mimic_window_get_device_page (run->window);
+  GtkWidget *commands = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "commands_slot");
+  GtkWidget *panel = gtk_widget_get_first_child (commands);
+  MimicCommandManager *manager = mimic_console_get_command_manager (mimic_window_get_console (run->window));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MimicCommand) command = NULL;
+
+  g_assert_nonnull (panel);
+  g_assert_true (gtk_widget_get_sensitive (panel));
+
+  mimic_window_set_view_only (run->window, TRUE);
+  g_assert_false (gtk_widget_get_sensitive (panel));
+  g_assert_nonnull (manager);
+  g_assert_true (mimic_command_manager_get_view_only (manager));
+  command = mimic_command_manager_send (manager, "pump-001", "stop", NULL, 0, &error);
+  g_assert_null (command);
+  g_assert_nonnull (error);
+
+  mimic_window_set_view_only (run->window, FALSE);
+  g_assert_true (gtk_widget_get_sensitive (panel));
+}
+
+static void
+run_demo_scenario (gpointer user_data)
+{
+  DemoRun *run = user_data;
+  gint64 start = g_get_monotonic_time ();
+  GtkWidget *alarm_view;
+
+  run->window = MIMIC_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (run->app)));
+  g_assert_nonnull (run->window);
+  run->demo_pid = g_strdup (mimic_application_get_demo_pid (run->app));
+
+  /* Demo start: every simulated device appears within a few seconds. */
+  g_assert_true (mimic_test_wait_until (fleet_has_devices, run, 15000));
+  g_test_message ("Fleet complete after %.2f s", (g_get_monotonic_time () - start) / 1e6);
+  g_assert_nonnull (run->demo_pid);
+  g_assert_true (mimic_test_wait_until (source_connected, run, 5000));
+  check_header_shows_connected (run);
+
+  /* The console opens with a device selected and drawn. */
+  g_assert_true (mimic_test_wait_until (device_selected, run, 10000));
+  mimic_test_wait_for_frames (GTK_WIDGET (run->window), 5);
+  take_screenshot (GTK_WIDGET (run->window), "console");
+
+  /* Selecting another device shows its page. */
+  g_assert_true (mimic_window_select_device (run->window, "rack-001"));
+  g_assert_cmpstr (mimic_window_get_selected_device (run->window), ==, "rack-001");
+  mimic_test_wait_for_frames (GTK_WIDGET (run->window), 5);
+  take_screenshot (GTK_WIDGET (run->window), "console-rack");
+  g_assert_true (mimic_window_select_device (run->window, "pump-004"));
+  check_device_page (run);
+
+  check_view_only (run);
+
+  /* The worn pump crosses a limit: its alarm is listed, counted in the
+   * header and coloured in the fleet. */
+  g_assert_true (mimic_test_wait_until (alarm_listed, run, 60000));
+  g_test_message ("First alarm after %.2f s", (g_get_monotonic_time () - start) / 1e6);
+  alarm_view = template_child (GTK_WIDGET (run->window), MIMIC_TYPE_WINDOW, "alarm_view");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (run->window), "win.focus-alarms", NULL));
+  mimic_test_wait_for_frames (GTK_WIDGET (run->window), 3);
+  g_assert_true (gtk_widget_get_mapped (alarm_view));
+  g_assert_cmpuint (mimic_fleet_item_get_alarm_priority (mimic_console_lookup_fleet_item (mimic_window_get_console (run->window),
+                                                                                          "pump-004")), >, 0);
+  take_screenshot (GTK_WIDGET (run->window), "console-alarm");
+
+  /* The highest alarm also went to the desktop. */
+  g_assert_true (mimic_test_wait_until (notification_arrived, NULL, 5000));
+  g_assert_nonnull (strstr (g_ptr_array_index (notification_summaries, 0), "pump-004"));
+
+  run->done = TRUE;
+  g_application_quit (G_APPLICATION (run->app));
+}
+
+static void
+on_activate (GApplication *app,
+             DemoRun      *run)
+{
+  g_idle_add_once (run_demo_scenario, run);
+}
+
+static void
+test_console_demo (void)
+{
+  DemoRun run = { 0 };
+  char *argv[] = { "mimic", "--demo", "--demo-speed", "3600", "--demo-wear-rate", "1000", NULL };
+  int status;
+  g_autofree char *proc = NULL;
+
+  run.app = mimic_application_new ();
+  g_signal_connect_after (run.app, "activate", G_CALLBACK (on_activate), &run);
+  status = g_application_run (G_APPLICATION (run.app), G_N_ELEMENTS (argv) - 1, argv);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (run.done);
+
+  /* Quitting stopped the simulator: its process is gone (and reaped). */
+  g_assert_nonnull (run.demo_pid);
+  proc = g_build_filename ("/proc", run.demo_pid, NULL);
+  g_assert_false (g_file_test (proc, G_FILE_TEST_EXISTS));
+  g_assert_null (mimic_application_get_demo_pid (run.app));
+
+  g_object_unref (run.app);
+  g_free (run.demo_pid);
+}
+
+/* 10,000 devices: the list fills, scrolls and filters, and an update of a
+ * few devices touches only their rows. */
+static void
+test_console_large_fleet (void)
+{
+  GtkWidget *window = GTK_WIDGET (mimic_window_new (NULL));
+  MimicConsole *console = mimic_window_get_console (MIMIC_WINDOW (window));
+  MimicTwinStore *store = mimic_console_get_store (console);
+  g_autoptr(MimicUpdateBatch) batch = mimic_update_batch_new ();
+  g_autoptr(MimicUpdateBatch) update = mimic_update_batch_new ();
+  GtkWidget *view = template_child (window, MIMIC_TYPE_WINDOW, "fleet_view");
+  GtkWidget *search = template_child (window, MIMIC_TYPE_WINDOW, "fleet_search");
+  GtkAdjustment *vadjustment;
+  GListModel *shown;
+  gint64 now = g_get_real_time ();
+  gint64 t0;
+
+  gtk_window_present (GTK_WINDOW (window));
+  for (guint i = 0; i < 10000; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%s-%05u", i % 2 ? "rack" : "pump", i);
+
+      mimic_update_batch_add_birth (batch, id, i % 2 ? "battery-rack" : "pump-skid", NULL, now);
+      mimic_update_batch_add_presence (batch, id, MIMIC_PRESENCE_ONLINE, now);
+      mimic_update_batch_add_sample (batch, id, i % 2 ? "soc" : "flow", now, i % 97, MIMIC_QUALITY_GOOD);
+    }
+  t0 = g_get_monotonic_time ();
+  mimic_twin_store_apply_batch (store, batch);
+  g_test_message ("10,000 devices applied in %.1f ms", (g_get_monotonic_time () - t0) / 1e3);
+  g_assert_cmpuint (g_list_model_get_n_items (mimic_console_get_fleet (console)), ==, 10000);
+  mimic_test_wait_for_frames (window, 3);
+
+  shown = G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (view)));
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 10000);
+  /* Opens with a device selected. */
+  g_assert_nonnull (mimic_window_get_selected_device (MIMIC_WINDOW (window)));
+
+  /* Scroll to the end: the view recycles its rows. */
+  vadjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+  t0 = g_get_monotonic_time ();
+  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_upper (vadjustment));
+  mimic_test_wait_for_frames (window, 2);
+  g_test_message ("Scroll to the end drawn in %.1f ms", (g_get_monotonic_time () - t0) / 1e3);
+  g_assert_cmpfloat (gtk_adjustment_get_value (vadjustment), >, 0);
+
+  /* An update of two devices changes those two rows' items only. */
+  mimic_update_batch_add_sample (update, "pump-00000", "flow", now + 1000000, 123.0, MIMIC_QUALITY_GOOD);
+  mimic_update_batch_add_sample (update, "rack-09999", "soc", now + 1000000, 55.0, MIMIC_QUALITY_GOOD);
+  mimic_twin_store_apply_batch (store, update);
+  g_assert_cmpfloat (mimic_fleet_item_get_key_value (mimic_console_lookup_fleet_item (console, "pump-00000")), ==, 123.0);
+  g_assert_cmpfloat (mimic_fleet_item_get_key_value (mimic_console_lookup_fleet_item (console, "pump-00002")), ==, 2.0);
+
+  /* Search filters the list. */
+  t0 = g_get_monotonic_time ();
+  gtk_editable_set_text (GTK_EDITABLE (search), "rack-0999");
+  g_signal_emit_by_name (search, "search-changed");
+  mimic_test_wait_for_frames (window, 2);
+  g_test_message ("Filter to one device drawn in %.1f ms", (g_get_monotonic_time () - t0) / 1e3);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 5);   /* 09991 … 09999, odd */
+  take_screenshot (window, "console-fleet-search");
+
+  /* Selecting a hidden device clears the search. */
+  g_assert_true (mimic_window_select_device (MIMIC_WINDOW (window), "pump-00002"));
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 10000);
+  g_assert_false (mimic_window_select_device (MIMIC_WINDOW (window), "no-such-device"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+  g_autofree char *state = g_dir_make_tmp ("mimic-console-XXXXXX", NULL);
+  g_autofree char *path = g_strjoin (G_SEARCHPATH_SEPARATOR_S, g_getenv ("MIMIC_BUILD_APPDIR"),
+                                     g_getenv ("PATH"), NULL);
+
+  /* The audit log of the demo's command manager goes to a throwaway
+   * state directory; notifications to the test's own server. */
+  g_setenv ("XDG_STATE_HOME", state, TRUE);
+  g_setenv ("GNOTIFICATION_BACKEND", "freedesktop", TRUE);
+  /* The demo finds mimic-device next to the console, or on the PATH. */
+  g_setenv ("PATH", path, TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    "/org/mimic/Console/icons");
+
+  start_notification_server ();
+
+  g_test_add_func ("/mimic/console/demo", test_console_demo);
+  g_test_add_func ("/mimic/console/large-fleet", test_console_large_fleet);
+
+  status = g_test_run ();
+  g_clear_pointer (&notification_summaries, g_ptr_array_unref);
+  g_clear_object (&notification_bus);
+  return status;
+}
