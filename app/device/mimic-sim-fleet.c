@@ -843,6 +843,15 @@ on_ws_message (SoupWebsocketConnection *connection,
   ws_send (self, connection, reply_topic, reply);
 }
 
+/* A client that closed first was answered by libsoup already and stays in
+ * the list until its socket is gone; closing it again is an error. */
+static void
+close_ws_client (SoupWebsocketConnection *connection)
+{
+  if (soup_websocket_connection_get_state (connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+}
+
 static void
 on_ws_closed (SoupWebsocketConnection *connection,
               gpointer                 user_data)
@@ -1339,7 +1348,7 @@ update_flaps (MimicSimFleet *self)
 
       self->ws_down = TRUE;
       for (guint i = 0; i < clients->len; i++)
-        soup_websocket_connection_close (g_ptr_array_index (clients, i), SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+        close_ws_client (g_ptr_array_index (clients, i));
     }
   else if (!any_down)
     self->ws_down = FALSE;
@@ -1537,7 +1546,7 @@ mimic_sim_fleet_stop_async (MimicSimFleet       *self,
 
   clients = copy_ws_clients (self);
   for (guint i = 0; i < clients->len; i++)
-    soup_websocket_connection_close (g_ptr_array_index (clients, i), SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+    close_ws_client (g_ptr_array_index (clients, i));
 
   self->stop_task = g_steal_pointer (&task);
   self->stop_deadline_us = g_get_monotonic_time () + STOP_TIMEOUT_MS * 1000;
