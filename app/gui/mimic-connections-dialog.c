@@ -55,7 +55,6 @@ struct _MimicConnectionsDialog
   GtkButton           *remove_button;
   GtkGrid             *editor_grid;
   GtkLabel            *status_label;
-  GtkSpinner          *test_spinner;
   GtkButton           *test_button;
 
   MimicConnectionList *list;
@@ -112,7 +111,6 @@ set_testing (MimicConnectionsDialog *self,
     return;
 
   self->testing = testing;
-  gtk_spinner_set_spinning (self->test_spinner, testing);
   gtk_widget_set_sensitive (GTK_WIDGET (self->test_button), !testing);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TESTING]);
 }
@@ -287,6 +285,7 @@ mimic_connections_dialog_save (MimicConnectionsDialog  *self,
   g_free (self->editing_id);
   self->editing_id = g_strdup (id);
   set_status (self, _("Saved."), TRUE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->remove_button), TRUE);
 
   password = gtk_editable_get_text (GTK_EDITABLE (self->fields[FIELD_PASSWORD]));
   if (password != NULL && *password != '\0')
@@ -362,19 +361,27 @@ on_test_started (GObject      *source,
   else
     {
       /* TRANSLATORS: %s is why, e.g. "Connection refused" */
-      message = g_strdup_printf (_("Could not connect: %s"), error->message);
+      message = g_strdup_printf (_("Test failed: %s"), error->message);
       set_status (self, message, FALSE);
     }
   finish_test (self);
 }
 
+/* A feed that keeps trying (a host that drops packets) would leave the
+ * operator waiting; the test gives up on its own, and a late answer of
+ * that feed is ignored. */
 static gboolean
 on_test_timeout (gpointer user_data)
 {
   MimicConnectionsDialog *self = user_data;
+  g_autofree char *message = NULL;
 
   self->test_timeout_id = 0;
   g_cancellable_cancel (self->test_cancellable);
+  message = g_strdup_printf (_("No connection within %u seconds."),
+                             (guint) MIMIC_CONNECTIONS_DIALOG_TEST_TIMEOUT_S);
+  set_status (self, message, FALSE);
+  finish_test (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -389,7 +396,7 @@ run_test (MimicConnectionsDialog *self,
   self->test_feed = mimic_connection_create_feed (connection, password, &error);
   if (self->test_feed == NULL)
     {
-      message = g_strdup_printf (_("Could not connect: %s"), error->message);
+      message = g_strdup_printf (_("Test failed: %s"), error->message);
       set_status (self, message, FALSE);
       finish_test (self);
       return;
@@ -545,10 +552,35 @@ create_profile_row (gpointer item,
   gtk_accessible_update_property (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_PROPERTY_LABEL, toggle_label, -1);
   gtk_widget_set_tooltip_text (toggle, _("Connect to this source"));
   g_object_set_data_full (G_OBJECT (toggle), "profile-id", g_strdup (id), g_free);
+  g_object_set_data (G_OBJECT (box), "enabled-switch", toggle);
   g_signal_connect_object (toggle, "notify::active", G_CALLBACK (on_enabled_toggled), self, 0);
   gtk_box_append (GTK_BOX (box), toggle);
 
   return box;
+}
+
+/* Enabled or disabled elsewhere (another window, the settings). */
+static void
+on_profile_changed (MimicConnectionList    *list,
+                    MimicConnection        *connection,
+                    gboolean                enabled,
+                    MimicConnectionsDialog *self)
+{
+  GListModel *model = G_LIST_MODEL (list);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(MimicConnection) item = g_list_model_get_item (model, i);
+      GtkListBoxRow *row;
+      GtkWidget *toggle;
+
+      if (item != connection)
+        continue;
+      row = gtk_list_box_get_row_at_index (self->profile_list, (int) i);
+      toggle = row != NULL ? g_object_get_data (G_OBJECT (gtk_list_box_row_get_child (row)), "enabled-switch") : NULL;
+      if (toggle != NULL)
+        gtk_switch_set_active (GTK_SWITCH (toggle), enabled);
+    }
 }
 
 static void
@@ -630,10 +662,18 @@ static void
 mimic_connections_dialog_constructed (GObject *object)
 {
   MimicConnectionsDialog *self = MIMIC_CONNECTIONS_DIALOG (object);
+  GtkWidget *placeholder;
 
   G_OBJECT_CLASS (mimic_connections_dialog_parent_class)->constructed (object);
 
   gtk_list_box_bind_model (self->profile_list, G_LIST_MODEL (self->list), create_profile_row, self, NULL);
+  placeholder = gtk_label_new (_("No connections yet. Add one with the + button."));
+  gtk_label_set_wrap (GTK_LABEL (placeholder), TRUE);
+  gtk_widget_set_margin_start (placeholder, 12);
+  gtk_widget_set_margin_end (placeholder, 12);
+  gtk_widget_add_css_class (placeholder, "dim-label");
+  gtk_list_box_set_placeholder (self->profile_list, placeholder);
+  g_signal_connect_object (self->list, "profile-changed", G_CALLBACK (on_profile_changed), self, 0);
   mimic_connections_dialog_edit (self, NULL);
   if (g_list_model_get_n_items (G_LIST_MODEL (self->list)) > 0)
     gtk_list_box_select_row (self->profile_list, gtk_list_box_get_row_at_index (self->profile_list, 0));
@@ -731,7 +771,6 @@ mimic_connections_dialog_class_init (MimicConnectionsDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MimicConnectionsDialog, remove_button);
   gtk_widget_class_bind_template_child (widget_class, MimicConnectionsDialog, editor_grid);
   gtk_widget_class_bind_template_child (widget_class, MimicConnectionsDialog, status_label);
-  gtk_widget_class_bind_template_child (widget_class, MimicConnectionsDialog, test_spinner);
   gtk_widget_class_bind_template_child (widget_class, MimicConnectionsDialog, test_button);
   gtk_widget_class_bind_template_callback (widget_class, on_row_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_add_clicked);
