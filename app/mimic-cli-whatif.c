@@ -1,8 +1,11 @@
 /* mimic-cli-whatif.c — `mimic-cli whatif --asset FILE --state FILE --set name=value … --horizon 30d`
+ * and `mimic-cli whatif --asset FILE --url URL --device ID …`
  *
  * Runs the asset's physics model forward from a device's state under
  * changed conditions and prints when each alarm limit would be reached,
- * the key figures and the remaining useful life.
+ * the key figures and the remaining useful life. The state comes from a
+ * file, or live from the device through a feed and a twin store, as in
+ * the console.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,7 +21,11 @@
 
 #include "mimic-asset.h"
 #include "mimic-cli-commands.h"
+#include "mimic-feed.h"
+#include "mimic-twin-store.h"
 #include "mimic-whatif.h"
+
+#define DEFAULT_LIVE_TIMEOUT_S 10.0
 
 /* "30d", "12h", "90m", "3600s", "2w" or plain seconds. */
 static gboolean
@@ -145,6 +152,151 @@ invalid:
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                _("%s: a state file is a JSON object of sensor values"), path);
   return FALSE;
+}
+
+/* Waiting for a live device's state */
+
+typedef struct
+{
+  MimicTwinStore *store;
+  gboolean        started;
+  GError         *start_error;
+} LiveSource;
+
+static void
+queue_into_store (MimicFeed        *feed,
+                  MimicUpdateBatch *batch,
+                  gpointer          user_data)
+{
+  mimic_twin_store_queue_batch (MIMIC_TWIN_STORE (user_data), batch);
+}
+
+static void
+on_feed_started (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  LiveSource *source = user_data;
+
+  source->started = TRUE;
+  mimic_feed_start_finish (MIMIC_FEED (object), result, &source->start_error);
+}
+
+static gboolean
+wake_up (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Sensors of the asset that the model predicts and @device has no reading
+ * of yet, comma-separated; NULL when none is missing. */
+static char *
+dup_missing_readings (MimicAsset      *asset,
+                      MimicModel      *model,
+                      MimicTwinDevice *device)
+{
+  GPtrArray *sensors = mimic_asset_get_sensors (asset);
+  g_autoptr(GString) missing = g_string_new (NULL);
+
+  for (guint i = 0; i < sensors->len; i++)
+    {
+      const MimicAssetSensor *sensor = g_ptr_array_index (sensors, i);
+      MimicSensorReading reading;
+
+      if (mimic_model_find_output (model, sensor->id) < 0)
+        continue;
+      if (device != NULL && mimic_twin_device_get_sensor (device, sensor->id, &reading))
+        continue;
+      if (missing->len > 0)
+        g_string_append (missing, ", ");
+      g_string_append (missing, sensor->id);
+    }
+  return missing->len > 0 ? g_string_free (g_steal_pointer (&missing), FALSE) : NULL;
+}
+
+/* Connects to @url, waits until @device_id has reported every sensor the
+ * model predicts, and sets those readings on @request. Off the main loop
+ * of any UI: this is a command-line program, so it may iterate its own. */
+static gboolean
+load_live_state (MimicWhatifRequest  *request,
+                 MimicAsset          *asset,
+                 const char          *url,
+                 const char          *device_id,
+                 double               timeout_s,
+                 GError             **error)
+{
+  g_autoptr(MimicFeed) feed = NULL;
+  g_autoptr(MimicTwinStore) store = mimic_twin_store_new ();
+  g_autofree char *missing = NULL;
+  MimicModel *model = mimic_whatif_request_get_model (request);
+  LiveSource source = { store, FALSE, NULL };
+  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+  MimicTwinDevice *device = NULL;
+  gboolean ok = FALSE;
+  guint wake_source;
+
+  feed = mimic_feed_new_for_url (url, error);
+  if (feed == NULL)
+    return FALSE;
+  mimic_feed_set_batch_handler (feed, queue_into_store, g_object_ref (store), g_object_unref);
+
+  /* Wake the loop now and then so that the deadline is noticed on a quiet
+   * source too. */
+  wake_source = g_timeout_add (50, wake_up, NULL);
+  mimic_feed_start_async (feed, NULL, on_feed_started, &source);
+
+  while (TRUE)
+    {
+      g_main_context_iteration (NULL, TRUE);
+
+      if (source.start_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&source.start_error));
+          goto out;
+        }
+      device = mimic_twin_store_lookup (store, device_id);
+      g_clear_pointer (&missing, g_free);
+      missing = dup_missing_readings (asset, model, device);
+      if (source.started && missing == NULL)
+        break;
+      if (g_get_monotonic_time () >= deadline)
+        {
+          if (!source.started)
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                         _("Could not connect to %s within %g s"), url, timeout_s);
+          else if (device == NULL)
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                         _("Device “%s” sent nothing within %g s"), device_id, timeout_s);
+          else
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                         _("Device “%s” did not report %s within %g s"), device_id, missing, timeout_s);
+          goto out;
+        }
+    }
+
+  for (guint i = 0; i < mimic_model_get_n_outputs (model); i++)
+    {
+      const char *sensor_id = mimic_model_get_output_info (model, i)->id;
+      MimicSensorReading reading;
+
+      /* Values the store marked bad or out of range are not a state to
+       * predict from; the model's own initial state stands in. */
+      if (!mimic_twin_device_get_sensor (device, sensor_id, &reading) ||
+          (reading.quality != MIMIC_QUALITY_GOOD && reading.quality != MIMIC_QUALITY_STALE))
+        continue;
+      if (!mimic_whatif_request_set_reading (request, sensor_id, reading.value, error))
+        goto out;
+    }
+  ok = TRUE;
+
+out:
+  g_source_remove (wake_source);
+  mimic_feed_stop (feed);
+  /* Batches the feed handed over while stopping are applied (and freed)
+   * by the store on this loop. */
+  mimic_twin_store_flush (store);
+  g_clear_error (&source.start_error);
+  return ok;
 }
 
 static void
@@ -381,11 +533,13 @@ mimic_cli_whatif (int    argc,
   g_auto(GStrv) assignments = NULL;
   gboolean json = FALSE;
   double horizon = 30 * 86400.0;
+  double live_timeout = DEFAULT_LIVE_TIMEOUT_S;
   const GOptionEntry entries[] = {
     { "asset", 'a', 0, G_OPTION_ARG_FILENAME, &asset_path, N_("Asset description"), N_("FILE") },
     { "state", 0, 0, G_OPTION_ARG_FILENAME, &state_path, N_("JSON file of current sensor values"), N_("FILE") },
     { "device", 'd', 0, G_OPTION_ARG_STRING, &device, N_("Start from a live device’s state"), N_("ID") },
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, N_("Live source of the device"), N_("URL") },
+    { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &live_timeout, N_("How long to wait for the live device’s state (default 10)"), N_("SECONDS") },
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &assignments, N_("Override a what-if parameter or a model parameter"), N_("NAME=VALUE") },
     { "horizon", 'H', 0, G_OPTION_ARG_STRING, &horizon_text, N_("How far ahead, e.g. 30d or 12h (default 30d)"), N_("DURATION") },
     { "sweep", 0, 0, G_OPTION_ARG_STRING, &sweep_text, N_("Also sweep a what-if parameter"), N_("NAME=FIRST:LAST:STEPS") },
@@ -410,14 +564,21 @@ mimic_cli_whatif (int    argc,
       g_printerr ("mimic-cli whatif: %s\n", _("no asset description given; use --asset FILE"));
       return 2;
     }
-  if (device != NULL && state_path == NULL)
+  if (device != NULL && state_path == NULL && url == NULL)
     {
-      /* A device's live state comes from a feed; until one is connected
-       * here, a state file stands in. */
       g_printerr ("mimic-cli whatif: %s\n",
-                  url == NULL
-                  ? _("--device needs a live source (--url); or give the state with --state FILE")
-                  : _("reading a live device’s state is not available yet; give the state with --state FILE"));
+                  _("--device needs a live source (--url); or give the state with --state FILE"));
+      return 2;
+    }
+  if (url != NULL && (device == NULL || state_path != NULL))
+    {
+      g_printerr ("mimic-cli whatif: %s\n",
+                  _("--url reads the state of one live device: give --device ID and no --state"));
+      return 2;
+    }
+  if (!isfinite (live_timeout) || live_timeout <= 0.0 || live_timeout > 86400.0)
+    {
+      g_printerr ("mimic-cli whatif: %s\n", _("--timeout must be a number of seconds from 0 to 86400"));
       return 2;
     }
   if (horizon_text != NULL && !parse_duration (horizon_text, &horizon, &error))
@@ -520,6 +681,16 @@ mimic_cli_whatif (int    argc,
     }
 
   add_limits (request, asset, labels);
+
+  /* The live state is read last, after every option was checked, so that
+   * a typo does not cost a connection and a wait. */
+  if (url != NULL && !load_live_state (request, asset, url, device, live_timeout, &error))
+    {
+      g_printerr ("mimic-cli whatif: %s\n", error->message);
+      /* A URL that cannot work is bad usage; one that did not answer is not. */
+      return g_error_matches (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_INVALID_URL) ||
+             g_error_matches (error, MIMIC_FEED_ERROR, MIMIC_FEED_ERROR_UNSUPPORTED_SCHEME) ? 2 : 1;
+    }
 
   result = mimic_whatif_compute (request, NULL, &error);
   if (result == NULL)
