@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mimic-application.h"
+#include "mimic-command-panel.h"
 #include "mimic-console.h"
 #include "mimic-device-page.h"
 #include "mimic-test-gtk-utils.h"
@@ -218,11 +219,11 @@ check_view_only (DemoRun *run)
   g_autoptr(GError) error = NULL;
   g_autoptr(MimicCommand) command = NULL;
 
-  g_assert_nonnull (panel);
-  g_assert_true (gtk_widget_get_sensitive (panel));
+  g_assert_true (MIMIC_IS_COMMAND_PANEL (panel));
+  g_assert_false (mimic_command_panel_get_view_only (MIMIC_COMMAND_PANEL (panel)));
 
   mimic_window_set_view_only (run->window, TRUE);
-  g_assert_false (gtk_widget_get_sensitive (panel));
+  g_assert_true (mimic_command_panel_get_view_only (MIMIC_COMMAND_PANEL (panel)));
   g_assert_nonnull (manager);
   g_assert_true (mimic_command_manager_get_view_only (manager));
   command = mimic_command_manager_send (manager, "pump-001", "stop", NULL, 0, &error);
@@ -230,7 +231,7 @@ check_view_only (DemoRun *run)
   g_assert_nonnull (error);
 
   mimic_window_set_view_only (run->window, FALSE);
-  g_assert_true (gtk_widget_get_sensitive (panel));
+  g_assert_false (mimic_command_panel_get_view_only (MIMIC_COMMAND_PANEL (panel)));
 }
 
 static void
@@ -297,7 +298,7 @@ static void
 test_console_demo (void)
 {
   DemoRun run = { 0 };
-  char *argv[] = { "mimic", "--demo", "--demo-speed", "3600", "--demo-wear-rate", "1000", NULL };
+  char *argv[] = { "mimic", "--demo", "--demo-speed", "1200", "--demo-wear-rate", "1000", NULL };
   int status;
   g_autofree char *proc = NULL;
 

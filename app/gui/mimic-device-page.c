@@ -10,11 +10,13 @@
 #include <math.h>
 
 #include "mimic-chart-series.h"
+#include "mimic-command-panel.h"
 #include "mimic-device-page.h"
 #include "mimic-model-runner.h"
 #include "mimic-scene-view.h"
 #include "mimic-schematic-view.h"
 #include "mimic-trend-chart.h"
+#include "mimic-whatif-panel.h"
 
 /* Expected values kept per sensor, like the twin keeps actual ones. */
 #define EXPECTED_HISTORY_CAPACITY 4096
@@ -59,40 +61,17 @@ struct _MimicDevicePage
 
 G_DEFINE_FINAL_TYPE (MimicDevicePage, mimic_device_page, GTK_TYPE_WIDGET)
 
-static GtkWidget *
-placeholder (const char *text)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
-  gtk_widget_set_vexpand (label, TRUE);
-  gtk_widget_set_margin_start (label, 12);
-  gtk_widget_set_margin_end (label, 12);
-  gtk_widget_add_css_class (label, "dim-label");
-  return label;
-}
-
-/* The what-if and command panels live in their own files; these are the
- * one place each is created and told about the device. */
-static GtkWidget *
-create_whatif_panel (void)
-{
-  return placeholder (_("What-if scenarios for this device appear here."));
-}
-
-static GtkWidget *
-create_command_panel (void)
-{
-  return placeholder (_("Commands for this device appear here."));
-}
-
+/* The one place the side panels are told about the device. */
 static void
 update_side_panels (MimicDevicePage *self)
 {
-  /* A view-only console refuses every command: the panel says so by
-   * being insensitive, not only by failing on send. */
-  gtk_widget_set_sensitive (self->command_panel, !self->view_only);
+  MimicModel *model = self->runner != NULL ? mimic_model_runner_get_model (self->runner) : NULL;
+  MimicCommandManager *manager = self->console != NULL ? mimic_console_get_command_manager (self->console) : NULL;
+
+  mimic_whatif_panel_set_device (MIMIC_WHATIF_PANEL (self->whatif_panel), self->asset, self->device, model);
+  mimic_command_panel_set_manager (MIMIC_COMMAND_PANEL (self->command_panel), manager);
+  mimic_command_panel_set_device (MIMIC_COMMAND_PANEL (self->command_panel), self->asset, self->device, model);
+  mimic_command_panel_set_view_only (MIMIC_COMMAND_PANEL (self->command_panel), self->view_only);
 }
 
 static MimicDisplayState
@@ -427,6 +406,8 @@ clear_device (MimicDevicePage *self)
   mimic_schematic_view_clear_bindings (self->schematic_view);
   gtk_string_list_splice (self->sensor_ids, 0,
                           g_list_model_get_n_items (G_LIST_MODEL (self->sensor_ids)), NULL);
+  if (self->whatif_panel != NULL)
+    update_side_panels (self);
 }
 
 static void
@@ -476,6 +457,8 @@ mimic_device_page_dispose (GObject *object)
   MimicDevicePage *self = MIMIC_DEVICE_PAGE (object);
 
   clear_device (self);
+  self->whatif_panel = NULL;
+  self->command_panel = NULL;
   g_clear_object (&self->console);
   g_clear_object (&self->sensor_ids);
   gtk_widget_dispose_template (GTK_WIDGET (self), MIMIC_TYPE_DEVICE_PAGE);
@@ -532,11 +515,12 @@ mimic_device_page_init (MimicDevicePage *self)
   self->sensor_ids = gtk_string_list_new (NULL);
   gtk_drop_down_set_model (self->sensor_dropdown, G_LIST_MODEL (self->sensor_ids));
 
-  self->whatif_panel = create_whatif_panel ();
+  self->whatif_panel = mimic_whatif_panel_new ();
+  gtk_widget_set_vexpand (self->whatif_panel, TRUE);
   gtk_box_append (self->whatif_slot, self->whatif_panel);
-  self->command_panel = create_command_panel ();
+  self->command_panel = mimic_command_panel_new ();
+  gtk_widget_set_vexpand (self->command_panel, TRUE);
   gtk_box_append (self->commands_slot, self->command_panel);
-  update_side_panels (self);
 
   g_signal_connect (self->scene_view, "notify::selected-sensor", G_CALLBACK (on_scene_selection), self);
   g_signal_connect (self->schematic_view, "notify::selected-sensor", G_CALLBACK (on_schematic_selection), self);

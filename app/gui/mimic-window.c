@@ -9,6 +9,8 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "mimic-connection-list.h"
+#include "mimic-connections-dialog.h"
 #include "mimic-device-page.h"
 #include "mimic-fleet-item.h"
 #include "mimic-replay-feed.h"
@@ -504,6 +506,15 @@ on_alarm_counts_changed (MimicAlarmManager *alarms,
 }
 
 static void
+on_alarm_transition (MimicAlarmManager *alarms,
+                     MimicAlarm        *alarm,
+                     gpointer           entry,
+                     MimicWindow       *self)
+{
+  update_alarm_badges (self);
+}
+
+static void
 focus_alarms (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
@@ -584,6 +595,8 @@ setup_alarms (MimicWindow *self)
     }
 
   g_signal_connect_object (alarms, "counts-changed", G_CALLBACK (on_alarm_counts_changed), self, 0);
+  /* Acknowledging changes no count by priority, but the unacknowledged one. */
+  g_signal_connect_object (alarms, "transition", G_CALLBACK (on_alarm_transition), self, 0);
   update_alarm_badges (self);
 }
 
@@ -631,58 +644,14 @@ setup_events (MimicWindow *self)
 /* ---- Menu actions ---------------------------------------------------- */
 
 static void
-on_connect_response (GtkDialog   *dialog,
-                     int          response,
-                     MimicWindow *self)
-{
-  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "mimic-url-entry");
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!mimic_console_add_source_for_url (self->console, gtk_editable_get_text (entry), &error))
-        {
-          /* Refused at the field, with the reason; the dialog stays. */
-          gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
-          gtk_widget_set_tooltip_text (GTK_WIDGET (entry), error->message);
-          return;
-        }
-    }
-  gtk_window_destroy (GTK_WINDOW (dialog));
-}
-
-/* Until the connection profiles dialog is there, the menu entry opens a
- * live source by URL. */
-static void
 show_connections (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
   MimicWindow *self = MIMIC_WINDOW (widget);
-  GtkWidget *dialog;
-  GtkWidget *entry = gtk_entry_new ();
-  GtkWidget *content;
+  g_autoptr(MimicConnectionList) list = mimic_connection_list_new (self->settings);
+  GtkWidget *dialog = mimic_connections_dialog_new (GTK_WINDOW (self), list);
 
-  dialog = gtk_dialog_new_with_buttons (_("Connections"), GTK_WINDOW (self),
-                                        GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT |
-                                        GTK_DIALOG_USE_HEADER_BAR,
-                                        _("_Cancel"), GTK_RESPONSE_CANCEL,
-                                        _("C_onnect"), GTK_RESPONSE_ACCEPT, NULL);
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
-  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), "mqtt://127.0.0.1:1883 · ws://127.0.0.1:8080/");
-  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Source URL"), -1);
-  gtk_widget_set_margin_start (entry, 12);
-  gtk_widget_set_margin_end (entry, 12);
-  gtk_widget_set_margin_top (entry, 12);
-  gtk_widget_set_margin_bottom (entry, 12);
-  gtk_widget_set_size_request (entry, 360, -1);
-  content = gtk_dialog_get_content_area (GTK_DIALOG (dialog));
-  gtk_box_append (GTK_BOX (content), entry);
-  g_object_set_data (G_OBJECT (dialog), "mimic-url-entry", entry);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_connect_response), self);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
