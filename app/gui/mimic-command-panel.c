@@ -1252,6 +1252,10 @@ mimic_command_panel_set_device (MimicCommandPanel *self,
   g_return_if_fail (device == NULL || MIMIC_IS_TWIN_DEVICE (device));
   g_return_if_fail (model == NULL || MIMIC_IS_MODEL (model));
 
+  /* Told again about the device it shows: a half-filled form stays. */
+  if (asset == self->asset && device == self->device && model == self->model)
+    return;
+
   clear_form (self);
   set_error (self, NULL);
   g_set_object (&self->asset, asset);

@@ -373,6 +373,10 @@ mimic_whatif_panel_set_device (MimicWhatifPanel *self,
   g_return_if_fail (device == NULL || MIMIC_IS_TWIN_DEVICE (device));
   g_return_if_fail (model == NULL || MIMIC_IS_MODEL (model));
 
+  /* Told again about the device it shows: the operator's sliders stay. */
+  if (asset == self->asset && device == self->device && model == self->model)
+    return;
+
   mimic_whatif_panel_unpin_scenario (self);
   clear_rows (self);
   g_set_object (&self->asset, asset);

@@ -25,7 +25,8 @@ GtkWidget         *mimic_whatif_panel_new                (void);
 
 /* Builds one slider per what-if parameter of @asset, set to @device's live
  * values, and predicts with @model (whose parameters, calibrated or not,
- * are used as they are at each run). NULL @asset or @model clears it. */
+ * are used as they are at each run). NULL @asset or @model clears it; the
+ * same three again change nothing. */
 void               mimic_whatif_panel_set_device         (MimicWhatifPanel *self,
                                                           MimicAsset       *asset,
                                                           MimicTwinDevice  *device,
