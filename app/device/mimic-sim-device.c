@@ -504,9 +504,11 @@ mimic_sim_device_write_birth (MimicSimDevice *self,
     {
       const MimicAssetCommand *command = g_ptr_array_index (commands, i);
 
-      g_string_append_printf (out, "%s\"%s\"", i > 0 ? "," : "", command->id);
+      g_string_append_printf (out, "\"%s\",", command->id);
     }
-  g_string_append (out, "],\"deduplicates_commands\":true}");
+  /* In the capabilities list, where docs/protocol.md says a console looks
+   * for it; also at the top level, where earlier versions put it. */
+  g_string_append (out, "\"deduplicates_commands\"],\"deduplicates_commands\":true}");
 }
 
 void
