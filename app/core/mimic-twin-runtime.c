@@ -614,6 +614,7 @@ device_process_batch (MimicTwinRuntime *self,
                       Device           *device,
                       MimicUpdateBatch *batch)
 {
+  g_autoptr(MimicUpdateBatch) own = mimic_update_batch_new ();
   guint n_samples = mimic_update_batch_get_n_samples (batch);
 
   for (guint i = 0; i < n_samples; i++)
@@ -624,12 +625,15 @@ device_process_batch (MimicTwinRuntime *self,
       if (sample->quality != MIMIC_QUALITY_GOOD || g_strcmp0 (sample->device_id, device->id) != 0)
         continue;
       output = mimic_model_find_output (device->model, sample->sensor_id);
-      if (output >= 0)
-        record_frame_value (self, device, output, sample->timestamp_us, sample->value);
+      if (output < 0)
+        continue;
+      record_frame_value (self, device, output, sample->timestamp_us, sample->value);
+      mimic_update_batch_add_sample (own, device->id, sample->sensor_id, sample->timestamp_us, sample->value,
+                                     MIMIC_QUALITY_GOOD);
     }
 
   g_array_set_size (self->residuals, 0);
-  mimic_model_runner_push_batch (device->runner, batch, device->id, self->residuals);
+  mimic_model_runner_push_batch (device->runner, own, device->id, self->residuals);
   for (guint i = 0; i < self->residuals->len; i++)
     {
       const MimicModelResidual *residual = &g_array_index (self->residuals, MimicModelResidual, i);
@@ -871,6 +875,32 @@ calibrate_in_thread (GTask        *task,
     g_task_return_pointer (task, fit, (GDestroyNotify) mimic_calibration_fit_free);
 }
 
+/* A runner with the new parameters that has already run through the
+ * window: started from one noisy frame, a slow state (a motor housing
+ * settles over an hour) would otherwise take hours to agree with the unit
+ * again, and the detector would learn that transient as normal. */
+static void
+restart_runner (Device *device)
+{
+  g_autoptr(MimicUpdateBatch) frames = mimic_update_batch_new ();
+
+  for (guint f = 0; f < device->frame_times->len; f++)
+    {
+      for (guint o = 0; o < device->n_outputs; o++)
+        {
+          double value = g_array_index (device->frame_values, double, f * device->n_outputs + o);
+
+          if (isfinite (value))
+            mimic_update_batch_add_sample (frames, device->id, mimic_model_get_output_info (device->model, o)->id,
+                                           g_array_index (device->frame_times, gint64, f), value,
+                                           MIMIC_QUALITY_GOOD);
+        }
+    }
+  g_clear_object (&device->runner);
+  device->runner = mimic_model_runner_new (device->model);
+  mimic_model_runner_push_batch (device->runner, frames, device->id, NULL);
+}
+
 static void
 relearn_device (MimicTwinRuntime *self,
                 Device           *device)
@@ -927,9 +957,9 @@ on_calibration_done (GObject      *source_object,
 
   if (applied)
     {
-      /* Start the model again from the next readings with the unit's own
-       * parameters; a detector that learnt the old model learns again. */
-      mimic_model_runner_reset (device->runner);
+      /* Run the model again with the unit's own parameters; a detector
+       * that learnt the old model learns again. */
+      restart_runner (device);
       if (device->detecting)
         relearn_device (self, device);
       device->calibrated = TRUE;

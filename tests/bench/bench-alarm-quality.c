@@ -1,14 +1,17 @@
 /* bench-alarm-quality.c — how well the alarms catch faults, measured
  *
  * Simulated devices (the simulator's own physics, noise and faults, run
- * in-process through its library) feed a twin: a model runner per device
- * gives the residuals, the CUSUM detector watches them, and the alarm
- * manager applies the fixed limits of the asset descriptions. For each
+ * in-process through its library) feed a twin runtime: it calibrates a
+ * model per device to that device's first hour, then gives the residuals
+ * to the CUSUM detector, and the alarm manager applies the fixed limits
+ * of the asset descriptions. For each
  * injected fault it prints the delay from the fault's start to the first
  * "deviates from model" alarm and to the first fixed-limit alarm of that
  * device; for a fault-free fleet over 24 simulated hours it prints the
  * false alarms per device-day. Time is simulated: one sample every
- * PERIOD_S seconds of simulated time.
+ * PERIOD_S seconds of simulated time. MIMIC_BENCH_CALIBRATION_WINDOW
+ * (seconds; default the runtime's) and MIMIC_BENCH_RECALIBRATION (seconds,
+ * 0: never) override the runtime's calibration, MIMIC_BENCH_H the CUSUM's h.
  *
  *   meson test -C build --suite bench --verbose bench-alarm-quality
  *
@@ -27,6 +30,7 @@
 #include "mimic-model-runner.h"
 #include "mimic-paths.h"
 #include "mimic-sim-device.h"
+#include "mimic-twin-runtime.h"
 
 #define PERIOD_S        10.0
 #define T0_MS           G_GINT64_CONSTANT (1764172800000)
@@ -37,7 +41,6 @@
 typedef struct
 {
   MimicSimDevice   *sim;
-  MimicModelRunner *runner;
   char             *id;
   double            first_deviation_s;   /* simulated time; < 0: none yet */
   double            first_limit_s;
@@ -51,6 +54,7 @@ typedef struct
 {
   MimicAlarmManager    *manager;
   MimicAnomalyDetector *detector;
+  MimicTwinRuntime     *runtime;
   GHashTable           *units;            /* id → Unit */
   double                now_s;
   double                count_from_s;
@@ -59,6 +63,9 @@ typedef struct
 
 /* The detector's centre adaptation; MIMIC_BENCH_ADAPTATION overrides it. */
 static guint bench_adaptation = MIMIC_ANOMALY_DEFAULT_ADAPTATION_SAMPLES;
+static GTimeSpan bench_calibration_window = MIMIC_TWIN_RUNTIME_DEFAULT_CALIBRATION_WINDOW;
+static GTimeSpan bench_recalibration = MIMIC_TWIN_RUNTIME_DEFAULT_RECALIBRATION_INTERVAL;
+static guint bench_n_calibrations, bench_n_applied;
 
 static void
 unit_free (gpointer data)
@@ -66,7 +73,6 @@ unit_free (gpointer data)
   Unit *unit = data;
 
   g_object_unref (unit->sim);
-  g_object_unref (unit->runner);
   g_free (unit->id);
   g_free (unit->deviation_sensor);
   g_free (unit->limit_sensor);
@@ -106,12 +112,32 @@ on_raised (MimicAlarmManager *manager,
 }
 
 static void
-run_init (Run *run)
+on_calibrated (MimicTwinRuntime *runtime,
+               const char       *device_id,
+               gboolean          applied,
+               Run              *run)
+{
+  bench_n_calibrations++;
+  bench_n_applied += applied ? 1 : 0;
+}
+
+static void
+run_init (Run                *run,
+          MimicAssetRegistry *registry)
 {
   run->manager = mimic_alarm_manager_new ();
   run->detector = mimic_anomaly_detector_new ();
-  mimic_anomaly_detector_set_alarm_manager (run->detector, run->manager);
   mimic_anomaly_detector_set_adaptation_samples (run->detector, bench_adaptation);
+  if (g_getenv ("MIMIC_BENCH_H") != NULL)
+    mimic_anomaly_detector_set_decision_h (run->detector, g_ascii_strtod (g_getenv ("MIMIC_BENCH_H"), NULL));
+  /* No store: the benchmark hands the runtime its batches, and the runtime
+   * feeds the alarm manager. */
+  run->runtime = mimic_twin_runtime_new (NULL, registry);
+  mimic_twin_runtime_set_alarm_manager (run->runtime, run->manager);
+  mimic_twin_runtime_set_anomaly_detector (run->runtime, run->detector);
+  mimic_twin_runtime_set_calibration_window (run->runtime, bench_calibration_window);
+  mimic_twin_runtime_set_recalibration_interval (run->runtime, bench_recalibration);
+  g_signal_connect (run->runtime, "calibrated", G_CALLBACK (on_calibrated), run);
   run->units = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, unit_free);
   run->operated_period = -1;
   g_signal_connect (run->manager, "alarm-raised", G_CALLBACK (on_raised), run);
@@ -120,7 +146,9 @@ run_init (Run *run)
 static void
 run_clear (Run *run)
 {
-  mimic_anomaly_detector_set_alarm_manager (run->detector, NULL);
+  while (mimic_twin_runtime_get_n_calibrating (run->runtime) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_object (&run->runtime);
   g_clear_object (&run->detector);
   g_clear_object (&run->manager);
   g_clear_pointer (&run->units, g_hash_table_unref);
@@ -135,34 +163,32 @@ add_unit (Run                *run,
 {
   MimicAsset *asset = mimic_asset_registry_lookup (registry, asset_type);
   g_autoptr(MimicModel) sim_model = NULL;
-  g_autoptr(MimicModel) twin_model = NULL;
+  g_autoptr(MimicUpdateBatch) birth = mimic_update_batch_new ();
   g_autoptr(GError) error = NULL;
   Unit *unit = g_new0 (Unit, 1);
 
   g_assert_nonnull (asset);
   sim_model = mimic_model_new_for_name (mimic_asset_get_model_name (asset), &error);
   g_assert_no_error (error);
-  twin_model = mimic_model_new_for_name (mimic_asset_get_model_name (asset), &error);
-  g_assert_no_error (error);
 
   unit->id = g_strdup (id);
   unit->sim = mimic_sim_device_new (id, asset, sim_model, 1, index, &error);
   g_assert_no_error (error);
-  unit->runner = mimic_model_runner_new (twin_model);
   unit->first_deviation_s = -1;
   unit->first_limit_s = -1;
-  mimic_alarm_manager_set_device_asset (run->manager, id, asset);
   g_hash_table_insert (run->units, unit->id, unit);
+  mimic_update_batch_add_birth (birth, id, asset_type, "bench", T0_MS * 1000);
+  mimic_twin_runtime_push_batch (run->runtime, birth);
+  g_assert_true (mimic_twin_runtime_has_device (run->runtime, id));
   return unit;
 }
 
 /* One sample of one unit, through the twin's path: the simulator's JSON,
- * the model runner, the detector, the limits. */
+ * the runtime (model runner, calibration, detector), the limits. */
 static void
 step_unit (Run     *run,
            Unit    *unit,
-           GString *json,
-           GArray  *residuals)
+           GString *json)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(MimicUpdateBatch) batch = mimic_update_batch_new ();
@@ -184,12 +210,8 @@ step_unit (Run     *run,
       double value = json_object_get_double_member (values, l->data);
 
       mimic_update_batch_add_sample (batch, unit->id, l->data, ts_ms * 1000, value, MIMIC_QUALITY_GOOD);
-      mimic_alarm_manager_process_sample (run->manager, unit->id, l->data, ts_ms * 1000, value, MIMIC_QUALITY_GOOD);
     }
-
-  g_array_set_size (residuals, 0);
-  mimic_model_runner_push_batch (unit->runner, batch, unit->id, residuals);
-  mimic_anomaly_detector_push_residuals (run->detector, unit->id, residuals);
+  mimic_twin_runtime_push_batch (run->runtime, batch);
 }
 
 /* Racks cycle: charge and discharge at 30 kW in turns of three hours,
@@ -223,8 +245,7 @@ operate_racks (Run *run)
 
 static void
 step_all (Run     *run,
-          GString *json,
-          GArray  *residuals)
+          GString *json)
 {
   GHashTableIter iter;
   Unit *unit;
@@ -233,7 +254,12 @@ step_all (Run     *run,
   operate_racks (run);
   g_hash_table_iter_init (&iter, run->units);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &unit))
-    step_unit (run, unit, json, residuals);
+    step_unit (run, unit, json);
+
+  /* Calibrations run on worker threads; in simulated time they take no
+   * time, so the next sample waits for them. */
+  while (mimic_twin_runtime_get_n_calibrating (run->runtime) > 0)
+    g_main_context_iteration (NULL, TRUE);
 }
 
 typedef struct
@@ -249,7 +275,6 @@ measure_fault (MimicAssetRegistry *registry,
                const FaultCase    *fault)
 {
   g_autoptr(GString) json = g_string_new (NULL);
-  g_autoptr(GArray) residuals = g_array_new (FALSE, FALSE, sizeof (MimicModelResidual));
   g_autoptr(JsonObject) params = NULL;
   g_autoptr(GError) error = NULL;
   Run run = { 0, };
@@ -257,7 +282,7 @@ measure_fault (MimicAssetRegistry *registry,
   gboolean injected = FALSE;
   double deviation_h, limit_h;
 
-  run_init (&run);
+  run_init (&run, registry);
   unit = add_unit (&run, registry, fault->asset_type, "faulty", 0);
   params = mimic_sim_parse_fault_parameters (fault->params, &error);
   g_assert_no_error (error);
@@ -279,7 +304,7 @@ measure_fault (MimicAssetRegistry *registry,
           g_assert_no_error (error);
           injected = TRUE;
         }
-      step_all (&run, json, residuals);
+      step_all (&run, json);
     }
 
   deviation_h = unit->first_deviation_s >= 0 ? (unit->first_deviation_s - FAULT_START_S) / 3600 : NAN;
@@ -298,7 +323,6 @@ measure_false_alarms (MimicAssetRegistry *registry,
                       guint               n_units)
 {
   g_autoptr(GString) json = g_string_new (NULL);
-  g_autoptr(GArray) residuals = g_array_new (FALSE, FALSE, sizeof (MimicModelResidual));
   g_autoptr(GString) which = g_string_new (NULL);
   Run run = { 0, };
   GHashTableIter iter;
@@ -306,7 +330,7 @@ measure_false_alarms (MimicAssetRegistry *registry,
   guint n_deviation = 0, n_limit = 0;
   double device_days;
 
-  run_init (&run);
+  run_init (&run, registry);
   for (guint i = 0; i < n_units; i++)
     {
       g_autofree char *id = g_strdup_printf ("%s-%03u", prefix, i + 1);
@@ -317,7 +341,7 @@ measure_false_alarms (MimicAssetRegistry *registry,
   /* Learning normal is not operation: count from the end of the warm-up. */
   run.count_from_s = FAULT_START_S;
   while (run.now_s < FAULT_START_S + FLEET_DAY_S)
-    step_all (&run, json, residuals);
+    step_all (&run, json);
 
   g_hash_table_iter_init (&iter, run.units);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &unit))
@@ -360,6 +384,10 @@ main (int   argc,
     n_racks = (guint) g_ascii_strtoull (argv[2], NULL, 10);
   if (g_getenv ("MIMIC_BENCH_ADAPTATION") != NULL)
     bench_adaptation = (guint) g_ascii_strtoull (g_getenv ("MIMIC_BENCH_ADAPTATION"), NULL, 10);
+  if (g_getenv ("MIMIC_BENCH_CALIBRATION_WINDOW") != NULL)
+    bench_calibration_window = g_ascii_strtoll (g_getenv ("MIMIC_BENCH_CALIBRATION_WINDOW"), NULL, 10) * G_TIME_SPAN_SECOND;
+  if (g_getenv ("MIMIC_BENCH_RECALIBRATION") != NULL)
+    bench_recalibration = g_ascii_strtoll (g_getenv ("MIMIC_BENCH_RECALIBRATION"), NULL, 10) * G_TIME_SPAN_SECOND;
 
   g_assert_true (mimic_asset_registry_load_directory (registry, asset_dir, &error));
   g_assert_no_error (error);
@@ -368,6 +396,8 @@ main (int   argc,
            "warm-up %u samples, centre adaptation %u samples; faults start at %.0f h\n\n", PERIOD_S,
            mimic_anomaly_detector_get_reference_k (defaults), mimic_anomaly_detector_get_decision_h (defaults),
            mimic_anomaly_detector_get_warmup_samples (defaults), bench_adaptation, FAULT_START_S / 3600);
+  g_print ("# Calibration window %.0f min of sample time before the detector learns; "
+           "recalibration every %.0f h\n\n", bench_calibration_window / 60e6, bench_recalibration / 3600e6);
 
   g_print ("| fault | to deviation alarm | first deviating sensor | to fixed-limit alarm | first limit | deviation first |\n");
   g_print ("|---|---|---|---|---|---|\n");
@@ -379,6 +409,7 @@ main (int   argc,
   measure_false_alarms (registry, "pump-skid", "pump", n_pumps);
   measure_false_alarms (registry, "battery-rack", "rack", n_racks);
 
-  g_print ("\n# %.1f s of wall time\n", (g_get_monotonic_time () - start) / 1e6);
+  g_print ("\n# %u calibrations, %u applied\n", bench_n_calibrations, bench_n_applied);
+  g_print ("# %.1f s of wall time\n", (g_get_monotonic_time () - start) / 1e6);
   return 0;
 }
