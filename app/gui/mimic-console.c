@@ -558,8 +558,8 @@ mimic_console_stop_recording (MimicConsole  *self,
   mimic_feed_set_message_tap (feed, NULL, NULL, NULL);
   if (!mimic_recording_writer_close (writer, error))
     return FALSE;
-  mimic_console_log_event (self, _("Recording stopped after %" G_GUINT64_FORMAT " messages"),
-                           mimic_recording_writer_get_n_messages (writer));
+  mimic_console_log_event (self, _("Recording stopped after %llu messages"),
+                           (unsigned long long) mimic_recording_writer_get_n_messages (writer));
   return TRUE;
 }
 

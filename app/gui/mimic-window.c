@@ -347,10 +347,10 @@ refresh_source_indicator (GtkWidget *indicator)
   else
     last = g_strdup (_("none yet"));
   tooltip = g_strdup_printf (_("%s — %s\n%.1f messages/s · last message %s\n"
-                               "%u reconnects · %" G_GUINT64_FORMAT " rejected%s%s"),
+                               "%u reconnects · %llu rejected%s%s"),
                              mimic_feed_get_url (feed), state_label (health.state),
                              health.messages_per_second, last, health.reconnects,
-                             health.rejected_total, error != NULL ? "\n" : "",
+                             (unsigned long long) health.rejected_total, error != NULL ? "\n" : "",
                              error != NULL ? error : "");
   gtk_widget_set_tooltip_text (indicator, tooltip);
   gtk_accessible_update_property (GTK_ACCESSIBLE (indicator), GTK_ACCESSIBLE_PROPERTY_LABEL,
