@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "mimic-twin-device-private.h"
@@ -21,6 +22,7 @@
 typedef struct
 {
   char               *id;
+  guint               position;          /* in sensor_order */
   MimicSensorReading  reading;
   gboolean            has_reading;
   gboolean            changed;
@@ -60,6 +62,10 @@ struct _MimicTwinDevice
   GPtrArray     *sensor_order;     /* Sensor, in order of first appearance */
   GHashTable    *parameters;       /* name → Parameter, owns */
   GPtrArray     *parameter_order;
+
+  /* Devices send their sensors in the same order every time: the sensor
+   * after the last one applied is tried before the hash table. */
+  guint          next_sensor;
 
   GPtrArray     *changed_sensors;  /* Sensor */
   GPtrArray     *changed_parameters;
@@ -417,32 +423,42 @@ mimic_twin_device_begin_changes (MimicTwinDevice *self)
     g_object_freeze_notify (G_OBJECT (self));
 }
 
+/* The names are only copied into a list when someone listens: a fleet of
+ * devices nobody has open costs no allocation per batch. */
 static GStrv
 take_changed_names (GPtrArray *changed,
-                    gboolean   sensors)
+                    gboolean   sensors,
+                    gboolean   wanted)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  GStrv names = wanted ? g_new (char *, changed->len + 1) : NULL;
 
   for (guint i = 0; i < changed->len; i++)
     {
+      const char *name;
+
       if (sensors)
         {
           Sensor *sensor = g_ptr_array_index (changed, i);
 
           sensor->changed = FALSE;
-          g_strv_builder_add (builder, sensor->id);
+          name = sensor->id;
         }
       else
         {
           Parameter *parameter = g_ptr_array_index (changed, i);
 
           parameter->changed = FALSE;
-          g_strv_builder_add (builder, parameter->name);
+          name = parameter->name;
         }
+
+      if (names != NULL)
+        names[i] = g_strdup (name);
     }
+  if (names != NULL)
+    names[changed->len] = NULL;
   g_ptr_array_set_size (changed, 0);
 
-  return g_strv_builder_end (builder);
+  return names;
 }
 
 gboolean
@@ -464,16 +480,20 @@ mimic_twin_device_end_changes (MimicTwinDevice *self)
 
   if (self->changed_sensors->len > 0)
     {
-      g_auto(GStrv) ids = take_changed_names (self->changed_sensors, TRUE);
+      gboolean wanted = g_signal_has_handler_pending (self, signals[SENSORS_CHANGED], 0, FALSE);
+      g_auto(GStrv) ids = take_changed_names (self->changed_sensors, TRUE, wanted);
 
-      g_signal_emit (self, signals[SENSORS_CHANGED], 0, ids);
+      if (wanted)
+        g_signal_emit (self, signals[SENSORS_CHANGED], 0, ids);
     }
 
   if (self->changed_parameters->len > 0)
     {
-      g_auto(GStrv) names = take_changed_names (self->changed_parameters, FALSE);
+      gboolean wanted = g_signal_has_handler_pending (self, signals[PARAMETERS_CHANGED], 0, FALSE);
+      g_auto(GStrv) names = take_changed_names (self->changed_parameters, FALSE, wanted);
 
-      g_signal_emit (self, signals[PARAMETERS_CHANGED], 0, names);
+      if (wanted)
+        g_signal_emit (self, signals[PARAMETERS_CHANGED], 0, names);
     }
 
   return changed;
@@ -518,13 +538,26 @@ ensure_sensor (MimicTwinDevice *self,
                const char      *sensor_id,
                gboolean        *created)
 {
-  Sensor *sensor = g_hash_table_lookup (self->sensors, sensor_id);
+  Sensor *sensor = NULL;
+
+  if (self->next_sensor < self->sensor_order->len)
+    {
+      Sensor *guess = g_ptr_array_index (self->sensor_order, self->next_sensor);
+
+      if (strcmp (guess->id, sensor_id) == 0)
+        sensor = guess;
+    }
+  if (sensor == NULL)
+    sensor = g_hash_table_lookup (self->sensors, sensor_id);
 
   if (created != NULL)
     *created = sensor == NULL;
 
   if (sensor != NULL)
-    return sensor;
+    {
+      self->next_sensor = sensor->position + 1 < self->sensor_order->len ? sensor->position + 1 : 0;
+      return sensor;
+    }
 
   /* A feed inventing sensor ids must not grow the twin without end. */
   if (self->sensor_order->len >= self->max_sensors)
@@ -536,6 +569,7 @@ ensure_sensor (MimicTwinDevice *self,
 
   sensor = g_new0 (Sensor, 1);
   sensor->id = g_strdup (sensor_id);
+  sensor->position = self->sensor_order->len;
   sensor->history = mimic_history_new (self->history_capacity);
   g_hash_table_insert (self->sensors, sensor->id, sensor);
   g_ptr_array_add (self->sensor_order, sensor);

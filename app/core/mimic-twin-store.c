@@ -284,11 +284,14 @@ end_changes (MimicTwinStore *self)
   g_autoptr(GStrvBuilder) changed = NULL;
   g_auto(GStrv) ids = NULL;
   guint n_changed = 0;
+  gboolean wanted;
 
   g_assert (self->changes_depth > 0);
   if (--self->changes_depth > 0)
     return;
 
+  /* Without a listener the ids are not worth copying. */
+  wanted = g_signal_has_handler_pending (self, signals[BATCH_APPLIED], 0, FALSE);
   changed = g_strv_builder_new ();
 
   /* In list order, so the signal's order does not depend on hashing. */
@@ -303,7 +306,8 @@ end_changes (MimicTwinStore *self)
 
           if (mimic_twin_device_end_changes (device) || i >= self->n_devices_before)
             {
-              g_strv_builder_add (changed, mimic_twin_device_get_id (device));
+              if (wanted)
+                g_strv_builder_add (changed, mimic_twin_device_get_id (device));
               n_changed++;
             }
         }
@@ -313,7 +317,7 @@ end_changes (MimicTwinStore *self)
     g_list_model_items_changed (G_LIST_MODEL (self), self->n_devices_before, 0,
                                 self->devices->len - self->n_devices_before);
 
-  if (n_changed == 0)
+  if (n_changed == 0 || !wanted)
     return;
 
   ids = g_strv_builder_end (changed);

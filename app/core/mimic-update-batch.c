@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "mimic-update-batch.h"
 
@@ -21,6 +22,13 @@ struct _MimicUpdateBatch
    * each distinct string once and frees them all together. */
   GStringChunk    *strings;
   const char      *source_id;
+
+  /* Samples come a device at a time, each with its sensors in the same
+   * order: comparing with the last device and the sensor expected next is
+   * cheaper than hashing every id into the chunk. */
+  const char      *last_device_id;
+  GPtrArray       *sensor_ids;        /* interned, in order of first use */
+  guint            next_sensor_id;
 
   GArray          *samples;
   GArray          *presence;
@@ -39,6 +47,7 @@ mimic_update_batch_new (void)
 
   g_atomic_ref_count_init (&self->ref_count);
   self->strings = g_string_chunk_new (512);
+  self->sensor_ids = g_ptr_array_new ();
   self->samples = g_array_new (FALSE, FALSE, sizeof (MimicSample));
   self->presence = g_array_new (FALSE, FALSE, sizeof (MimicPresenceUpdate));
   self->births = g_array_new (FALSE, FALSE, sizeof (MimicBirth));
@@ -66,6 +75,7 @@ mimic_update_batch_unref (MimicUpdateBatch *self)
     return;
 
   g_string_chunk_free (self->strings);
+  g_ptr_array_unref (self->sensor_ids);
   g_array_unref (self->samples);
   g_array_unref (self->presence);
   g_array_unref (self->births);
@@ -79,6 +89,50 @@ intern (MimicUpdateBatch *self,
         const char       *text)
 {
   return text != NULL ? g_string_chunk_insert_const (self->strings, text) : NULL;
+}
+
+/* Only the first few distinct sensor ids are remembered: a feed of many
+ * different ids falls back to the chunk's hash table. */
+#define MAX_REMEMBERED_SENSOR_IDS 64
+
+static const char *
+intern_device_id (MimicUpdateBatch *self,
+                  const char       *device_id)
+{
+  if (self->last_device_id == NULL || strcmp (self->last_device_id, device_id) != 0)
+    self->last_device_id = intern (self, device_id);
+
+  return self->last_device_id;
+}
+
+static const char *
+intern_sensor_id (MimicUpdateBatch *self,
+                  const char       *sensor_id)
+{
+  const char *interned;
+  guint i;
+
+  if (self->next_sensor_id < self->sensor_ids->len)
+    {
+      interned = g_ptr_array_index (self->sensor_ids, self->next_sensor_id);
+      if (strcmp (interned, sensor_id) == 0)
+        {
+          self->next_sensor_id = self->next_sensor_id + 1 < self->sensor_ids->len ?
+                                 self->next_sensor_id + 1 : 0;
+          return interned;
+        }
+    }
+
+  interned = intern (self, sensor_id);
+  for (i = 0; i < self->sensor_ids->len; i++)
+    if (g_ptr_array_index (self->sensor_ids, i) == interned)
+      break;
+  if (i == self->sensor_ids->len && i < MAX_REMEMBERED_SENSOR_IDS)
+    g_ptr_array_add (self->sensor_ids, (char *) interned);
+  /* After the last one, the first one is likely next. */
+  self->next_sensor_id = i + 1 < self->sensor_ids->len ? i + 1 : 0;
+
+  return interned;
 }
 
 gboolean
@@ -124,8 +178,8 @@ mimic_update_batch_add_sample (MimicUpdateBatch *self,
   g_return_if_fail (sensor_id != NULL);
   g_return_if_fail (isfinite (value));
 
-  sample.device_id = intern (self, device_id);
-  sample.sensor_id = intern (self, sensor_id);
+  sample.device_id = intern_device_id (self, device_id);
+  sample.sensor_id = intern_sensor_id (self, sensor_id);
   sample.timestamp_us = timestamp_us;
   sample.value = value;
   sample.quality = quality;

@@ -10,6 +10,10 @@
  *   meson test -C build --suite bench --verbose bench-ingest
  *   MIMIC_BENCH_MESSAGES=50000 MIMIC_BENCH_ROUNDS=5 build/tests/bench-ingest
  *
+ * MIMIC_BENCH_FEED_ONLY=1 leaves the store out; MIMIC_BENCH_DECODE_THREAD=1
+ * decodes on the feed's own worker thread instead of the MQTT I/O thread,
+ * so receiving, decoding and applying run as three stages in parallel.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "bench-ingest"
@@ -283,6 +287,8 @@ start_mimic (MimicTestBroker *broker)
 
   mimic.store = mimic_twin_store_new ();
   mimic.feed = MIMIC_FEED (mimic_mqtt_feed_new ("127.0.0.1", mimic_test_broker_get_port (broker), ROOT));
+  if (g_getenv ("MIMIC_BENCH_DECODE_THREAD") != NULL)
+    mimic_feed_set_decode_in_caller (mimic.feed, FALSE);
   if (g_getenv ("MIMIC_BENCH_FEED_ONLY") != NULL)
     mimic_feed_set_batch_handler (mimic.feed, count_values, NULL, NULL);
   else
