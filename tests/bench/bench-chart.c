@@ -20,6 +20,7 @@
 
 #include "mimic-test-gtk-utils.h"
 #include "mimic-trend-chart.h"
+#include "mimic-bench.h"
 
 #define FRAMES      40
 #define NOW_US      ((gint64) 1780000000 * G_USEC_PER_SEC)
@@ -115,6 +116,7 @@ time_frames (MimicTrendChart  *chart,
   g_print ("%-34s mean %7.2f ms   median %7.2f ms   worst %7.2f ms   CPU %7.2f ms\n",
            what, sum / FRAMES, times_ms[FRAMES / 2], times_ms[FRAMES - 1],
            (process_cpu_ms () - cpu_start) / FRAMES);
+  mimic_bench_report_labelled ("chart.frame_median", what, times_ms[FRAMES / 2], "ms");
 }
 
 static void

@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "mimic-scene-view-private.h"
+#include "mimic-bench.h"
 #include "mimic-test-gtk-utils.h"
 
 #define GRID_COLUMNS 20
@@ -188,6 +189,8 @@ measure (GtkWidget      *window,
            (run.last_frame_time - run.first_frame_time) / 1000.0 / N_FRAMES,
            run.paints > 0 ? run.paint_total / 1000.0 / run.paints : 0.0,
            mimic_scene_view_get_render_count (view) - renders_before, N_FRAMES);
+  mimic_bench_report_labelled ("scene.frame_work", what,
+                               run.paints > 0 ? run.paint_total / 1000.0 / run.paints : 0.0, "ms");
 }
 
 static void

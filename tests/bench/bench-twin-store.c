@@ -16,6 +16,7 @@
 
 #include "mimic-history-db.h"
 #include "mimic-twin-store.h"
+#include "mimic-bench.h"
 
 #define N_DEVICES 1000
 #define N_SENSORS 12
@@ -103,6 +104,7 @@ bench_apply (void)
   wall = (g_get_monotonic_time () - started) / 1e6;
   printf ("apply_batch: %u devices x %u sensors, batches of %u: %" G_GUINT64_FORMAT " values in %.3f s CPU (%.3f s wall): %.0f values/s on one core\n",
           N_DEVICES, N_SENSORS, BATCH_SIZE, n_values, cpu, wall, n_values / cpu);
+  mimic_bench_report ("twin_store.apply_rate", n_values / cpu, "values/s");
 
   /* Queued then flushed once per round (24 batches per flush), as the
    * main loop does once per frame. */
@@ -219,6 +221,7 @@ bench_memory (void)
   per_sample_rss = ((double) rss2 - rss1 - ((double) rss1 - rss0)) / n / (large - small);
   printf ("measured: %.2f bytes per additional raw sample (mallinfo2), %.2f (/proc/self/statm RSS)\n",
           per_sample_heap, per_sample_rss);
+  mimic_bench_report ("twin_store.bytes_per_sample", per_sample_heap, "bytes");
 }
 
 static void

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "mimic-whatif.h"
+#include "mimic-bench.h"
 
 #define DAY 86400.0
 
@@ -117,6 +118,7 @@ main (int   argc,
 
   reference_ms = time_runs (reference_request, 2, &reference);
   g_print ("RK4 fixed 1 s: %.1f ms per what-if (2 runs)\n", reference_ms);
+  mimic_bench_report ("whatif.rk4_fixed_1s", reference_ms, "ms");
 
   for (guint s = 0; s < G_N_ELEMENTS (steppers); s++)
     {
@@ -155,6 +157,7 @@ main (int   argc,
   }
 
   g_print ("goal: a single what-if under 10 ms: %s (%.3f ms)\n", default_ms < 10.0 ? "met" : "missed", default_ms);
+  mimic_bench_report ("whatif.default", default_ms, "ms");
   mimic_whatif_result_unref (reference);
   return 0;
 }
