@@ -32,7 +32,7 @@ PROSE = [
 
 # mimic-device --stats lines of bench-device, in the order of its cases.
 DEVICE_CASES = ['no_transport', 'broker_100_per_connection', 'broker_connection_each']
-DEVICE_STATS = re.compile(r'mimic-device: stats devices=(\d+) telemetry=(\d+) .*?'
+DEVICE_STATS = re.compile(r'devices=(\d+) telemetry=(\d+) .*?'
                           r'cpu_percent=([\d.]+) max_rss_kib=(\d+)')
 
 
