@@ -28,6 +28,8 @@ PROSE = [
      [('ingest.mimic_rate', 1, 'msg/s'), ('ingest.mimic_cpu_per_message', 3, 'us')]),
     ('bench-ingest', r'^ratio Mimic / mosquitto_sub: ([\d.]+)',
      [('ingest.ratio', 1, 'ratio')]),
+    ('bench-console', r'^mimic --demo, \d+ runs: first device median ([\d.]+) s .*first device page drawn median ([\d.]+) s',
+     [('console.demo_first_device', 1, 's'), ('console.demo_first_frame', 2, 's')]),
 ]
 
 # mimic-device --stats lines of bench-device, in the order of its cases.
@@ -130,7 +132,10 @@ def table(figures):
         fmt(figures, 'device.broker_100_per_connection.max_rss', 0),
         fmt(figures, 'device.no_transport.max_rss') and
         f'without a broker {fmt(figures, "device.no_transport.max_rss", 0)}')
-    row('mimic --demo to the first frame', fmt(figures, first(figures, 'console.demo_first_frame') or ''), '')
+    row('mimic --demo to the first frame with a device page (median)',
+        fmt(figures, 'console.demo_first_frame', 2),
+        fmt(figures, 'console.demo_first_device') and
+        f'first device in the fleet {fmt(figures, "console.demo_first_device", 2)}')
     p50 = first(figures, 'e2e.latency_p50')
     row('publish to drawn, p50 / p99, under load',
         p50 and f'{fmt(figures, "e2e.latency_p50")} / {fmt(figures, "e2e.latency_p99") or "?"}', '')
