@@ -41,6 +41,20 @@ test_window_empty_state (void)
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (template_child (window, "device_stack"))),
                    ==, "empty");
   g_assert_true (gtk_widget_get_mapped (template_child (window, "fleet_search")));
+  g_assert_true (GTK_IS_COLUMN_VIEW (template_child (window, "fleet_view")));
+  /* The bottom area, and a badge per alarm priority, all at zero. */
+  g_assert_true (gtk_widget_get_mapped (template_child (window, "alarm_view")));
+  {
+    GtkWidget *badges = template_child (window, "alarm_badges");
+    guint n = 0;
+
+    for (GtkWidget *badge = gtk_widget_get_first_child (badges); badge != NULL;
+         badge = gtk_widget_get_next_sibling (badge), n++)
+      g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (badge)), ==, "0");
+    g_assert_cmpuint (n, ==, 4);
+  }
+  /* No source: no connection indicator. */
+  g_assert_null (gtk_widget_get_first_child (template_child (window, "source_box")));
 
   shot = mimic_test_take_screenshot (window, "window-empty");
   g_assert_cmpint (gdk_texture_get_width (shot), ==, gtk_widget_get_width (window));
