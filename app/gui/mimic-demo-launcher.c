@@ -95,6 +95,22 @@ die_with_parent (gpointer user_data)
 #endif
 }
 
+/* Whatever the simulator says after its first line goes to the debug log;
+ * reading it keeps a full pipe from ever blocking the simulator. */
+static void
+on_later_line (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GDataInputStream *stream = G_DATA_INPUT_STREAM (object);
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (stream, result, NULL, NULL);
+
+  if (line == NULL)
+    return;
+  g_debug ("mimic-device: %s", line);
+  g_data_input_stream_read_line_async (stream, G_PRIORITY_LOW, NULL, on_later_line, NULL);
+}
+
 static void
 on_first_line (GObject      *object,
                GAsyncResult *result,
@@ -128,6 +144,7 @@ on_first_line (GObject      *object,
 
   url = g_strdup (line + strlen (LISTENING_PREFIX));
   g_strstrip (url);
+  g_data_input_stream_read_line_async (stream, G_PRIORITY_LOW, NULL, on_later_line, NULL);
   g_task_return_pointer (task, url, g_free);
 }
 
