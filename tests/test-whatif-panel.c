@@ -211,6 +211,15 @@ test_sliders_move_prediction (Fixture       *fixture,
   g_test_message ("vibration limit in %.2f d live, %.2f d at 40 °C", live_crossing / DAY, hot_crossing / DAY);
   g_assert_cmpfloat (hot_crossing, <, live_crossing);
 
+  /* What the 3D model shows for the bearing's vibration: fine now, in
+   * alarm once the limit is predicted to be passed. */
+  g_assert_cmpint (mimic_prediction_get_sensor_state (hot, fixture->asset, "vibration", 0), <,
+                   MIMIC_DISPLAY_STATE_ALARM_LOW);
+  g_assert_true (mimic_display_state_is_alarm (mimic_prediction_get_sensor_state (hot, fixture->asset, "vibration",
+                                                                                  hot_crossing + 3600)));
+  g_assert_cmpint (mimic_prediction_get_sensor_state (hot, fixture->asset, "colour", 0), ==,
+                   MIMIC_DISPLAY_STATE_STALE);
+
   mimic_test_wait_for_frames (fixture->window, 2);
   shot = mimic_test_take_screenshot (fixture->window, "whatif-panel");
   g_assert_cmpuint (mimic_test_count_colours (shot, 64), >=, 8);

@@ -152,6 +152,60 @@ mimic_prediction_value_at (MimicWhatifResult *result,
   return values[n - 1];
 }
 
+static MimicDisplayState
+display_state_for_priority (MimicAlarmPriority priority)
+{
+  switch (priority)
+    {
+    case MIMIC_ALARM_PRIORITY_LOW:
+      return MIMIC_DISPLAY_STATE_ALARM_LOW;
+    case MIMIC_ALARM_PRIORITY_MEDIUM:
+      return MIMIC_DISPLAY_STATE_ALARM_MEDIUM;
+    case MIMIC_ALARM_PRIORITY_HIGH:
+      return MIMIC_DISPLAY_STATE_ALARM_HIGH;
+    case MIMIC_ALARM_PRIORITY_CRITICAL:
+    default:
+      return MIMIC_DISPLAY_STATE_ALARM_URGENT;
+    }
+}
+
+MimicDisplayState
+mimic_prediction_get_sensor_state (MimicWhatifResult *result,
+                                   MimicAsset        *asset,
+                                   const char        *sensor_id,
+                                   double             seconds)
+{
+  const MimicAssetSensor *sensor;
+  MimicDisplayState state = MIMIC_DISPLAY_STATE_NORMAL;
+  double value;
+
+  g_return_val_if_fail (result != NULL, MIMIC_DISPLAY_STATE_STALE);
+  g_return_val_if_fail (MIMIC_IS_ASSET (asset), MIMIC_DISPLAY_STATE_STALE);
+
+  sensor = mimic_asset_get_sensor (asset, sensor_id);
+  value = mimic_prediction_value_at (result, sensor_id, seconds);
+  if (sensor == NULL || !isfinite (value))
+    return MIMIC_DISPLAY_STATE_STALE;
+
+  if (sensor->has_normal && (value < sensor->normal_low || value > sensor->normal_high))
+    state = MIMIC_DISPLAY_STATE_ABNORMAL;
+
+  /* The worst limit passed decides; the enum is ordered by severity. */
+  for (guint kind = 0; kind < MIMIC_N_ALARM_LIMITS; kind++)
+    {
+      const MimicAlarmLimit *limit = &sensor->alarms.limits[kind];
+      gboolean rising = kind == MIMIC_ALARM_LIMIT_HI || kind == MIMIC_ALARM_LIMIT_HIHI;
+      MimicDisplayState limit_state;
+
+      if (!limit->enabled || (rising ? value < limit->value : value > limit->value))
+        continue;
+      limit_state = display_state_for_priority (limit->priority);
+      if (limit_state > state)
+        state = limit_state;
+    }
+  return state;
+}
+
 char *
 mimic_prediction_format_duration (double seconds)
 {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "mimic-asset.h"
+#include "mimic-state-colors.h"
 #include "mimic-twin-device.h"
 #include "mimic-whatif.h"
 
@@ -39,6 +40,14 @@ double              mimic_prediction_get_live_value    (MimicAsset              
 /* The value of @sensor_id @seconds into the prediction, linearly
  * interpolated; NAN when the model does not predict it. */
 double              mimic_prediction_value_at          (MimicWhatifResult         *result,
+                                                        const char                *sensor_id,
+                                                        double                     seconds);
+
+/* The display state @sensor_id would have @seconds into the prediction,
+ * from its alarm limits and normal band in @asset: what the 3D model and
+ * the schematic show for a predicted state. STALE when not predicted. */
+MimicDisplayState   mimic_prediction_get_sensor_state  (MimicWhatifResult         *result,
+                                                        MimicAsset                *asset,
                                                         const char                *sensor_id,
                                                         double                     seconds);
 
