@@ -628,6 +628,42 @@ on_save_clicked (GtkButton              *button,
 }
 
 static void
+on_file_chosen (GtkNativeDialog *chooser,
+                int              response,
+                GtkEditable     *entry)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        gtk_editable_set_text (entry, path);
+    }
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+
+static void
+on_choose_clicked (GtkButton              *button,
+                   MimicConnectionsDialog *self)
+{
+  GtkEditable *entry = g_object_get_data (G_OBJECT (button), "entry");
+  gboolean folder = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "folder"));
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (folder ? _("Choose a Folder") : _("Choose a File"),
+                                         GTK_WINDOW (self),
+                                         folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER
+                                                : GTK_FILE_CHOOSER_ACTION_OPEN,
+                                         _("_Choose"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  /* The chooser holds itself until it answers. */
+  g_signal_connect_object (chooser, "response", G_CALLBACK (on_file_chosen), entry, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
 build_editor (MimicConnectionsDialog *self)
 {
   for (guint i = 0; i < N_FIELDS; i++)
@@ -653,7 +689,25 @@ build_editor (MimicConnectionsDialog *self)
       gtk_label_set_xalign (GTK_LABEL (label), 1);
       gtk_accessible_update_relation (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
       gtk_grid_attach (self->editor_grid, label, 0, (int) i, 1, 1);
-      gtk_grid_attach (self->editor_grid, entry, 1, (int) i, 1, 1);
+      if (i == FIELD_CA_FILE || i == FIELD_CERTIFICATE_FILE || i == FIELD_KEY_FILE || i == FIELD_ASSET_DIR)
+        {
+          GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+          GtkWidget *button = gtk_button_new_from_icon_name (i == FIELD_ASSET_DIR ? "folder-open-symbolic"
+                                                                                   : "document-open-symbolic");
+          const char *tooltip = i == FIELD_ASSET_DIR ? _("Choose a folder") : _("Choose a file");
+
+          gtk_widget_add_css_class (box, "linked");
+          gtk_widget_set_tooltip_text (button, tooltip);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
+          g_object_set_data (G_OBJECT (button), "entry", entry);
+          g_object_set_data (G_OBJECT (button), "folder", GINT_TO_POINTER (i == FIELD_ASSET_DIR));
+          g_signal_connect_object (button, "clicked", G_CALLBACK (on_choose_clicked), self, 0);
+          gtk_box_append (GTK_BOX (box), entry);
+          gtk_box_append (GTK_BOX (box), button);
+          gtk_grid_attach (self->editor_grid, box, 1, (int) i, 1, 1);
+        }
+      else
+        gtk_grid_attach (self->editor_grid, entry, 1, (int) i, 1, 1);
       self->fields[i] = entry;
     }
 }
