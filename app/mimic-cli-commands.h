@@ -19,5 +19,7 @@ int mimic_cli_watch (int argc, char **argv);
 int mimic_cli_record (int argc, char **argv);
 int mimic_cli_replay (int argc, char **argv);
 int mimic_cli_send (int argc, char **argv);
+int mimic_cli_audit (int argc, char **argv);
+int mimic_cli_alarms (int argc, char **argv);
 
 G_END_DECLS

@@ -26,6 +26,8 @@ static const MimicCliCommand commands[] = {
   { "record", N_("Record a live feed to a file"), mimic_cli_record },
   { "replay", N_("Replay a recorded feed and print the updates"), mimic_cli_replay },
   { "send", N_("Send a command to a device and wait for its outcome"), mimic_cli_send },
+  { "audit", N_("Show or export the command audit log"), mimic_cli_audit },
+  { "alarms", N_("Show or export the alarm journal"), mimic_cli_alarms },
 };
 
 int

@@ -39,6 +39,9 @@ typedef struct
   char         *payload;
   guint         expiry_s;
   GSource      *timeout;
+  /* The link dropped while it waited: a deduplicating device gets it
+   * once more when it is seen again. */
+  gboolean      resend_due;
 } Pending;
 
 struct _MimicCommandManager
@@ -51,7 +54,6 @@ struct _MimicCommandManager
   MimicAuditLog      *audit_log;
   GMainContext       *context;
   gulong              feed_state_handler;
-  gboolean            feed_was_down;
 
   char               *operator_name;
   gboolean            view_only;
@@ -141,6 +143,8 @@ event_free (gpointer data)
 
 static void write_outcome (MimicCommandManager *self,
                            MimicCommand        *command);
+static void resend_after_reconnect (MimicCommandManager *self,
+                                    const char          *device_id);
 
 static void
 finish_command (MimicCommandManager *self,
@@ -176,6 +180,7 @@ dispatch_event (gpointer data)
     {
       g_hash_table_replace (self->deduplicates, g_strdup (event->topic_device),
                             GINT_TO_POINTER (event->deduplicates));
+      resend_after_reconnect (self, event->topic_device);
       return G_SOURCE_REMOVE;
     }
 
@@ -539,8 +544,13 @@ recorded (GObject      *source,
 
 /* Reconnects */
 
+/* A birth after the link came back means the device is subscribed again
+ * (its retained birth, or a new one from its own reconnect). Sending at
+ * the feed's reconnect instead would reach a broker that has not seen the
+ * device again yet, after a broker restart, and be lost. */
 static void
-resend_to_deduplicating_devices (MimicCommandManager *self)
+resend_after_reconnect (MimicCommandManager *self,
+                        const char          *device_id)
 {
   GHashTableIter iter;
   Pending *pending;
@@ -551,13 +561,18 @@ resend_to_deduplicating_devices (MimicCommandManager *self)
       MimicCommand *command = pending->command;
       g_autoptr(GError) error = NULL;
 
+      if (!pending->resend_due || strcmp (mimic_command_get_device_id (command), device_id) != 0)
+        continue;
+      /* At most once per lost link, whatever the device says later. */
+      pending->resend_due = FALSE;
+
       /* Without deduplication a repeat could run twice: such a command
        * keeps waiting and times out if its first copy was lost. */
       if (mimic_command_get_state (command) != MIMIC_COMMAND_STATE_SENT ||
-          !mimic_command_manager_get_device_deduplicates (self, mimic_command_get_device_id (command)))
+          !mimic_command_manager_get_device_deduplicates (self, device_id))
         continue;
 
-      if (mimic_feed_send_command (self->feed, mimic_command_get_device_id (command), mimic_command_get_name (command),
+      if (mimic_feed_send_command (self->feed, device_id, mimic_command_get_name (command),
                                    pending->payload, mimic_command_get_id (command), pending->expiry_s, &error))
         self->n_resent++;
       else
@@ -570,20 +585,22 @@ on_feed_state (MimicFeed           *feed,
                GParamSpec          *pspec,
                MimicCommandManager *self)
 {
-  if (mimic_feed_get_state (feed) != MIMIC_FEED_STATE_CONNECTED)
-    {
-      /* A selection is a promise about the link to the device; it does
-       * not survive losing that link. */
-      g_hash_table_remove_all (self->selections);
-      self->feed_was_down = TRUE;
-      return;
-    }
+  GHashTableIter iter;
+  Pending *pending;
 
-  if (self->feed_was_down)
-    {
-      self->feed_was_down = FALSE;
-      resend_to_deduplicating_devices (self);
-    }
+  if (mimic_feed_get_state (feed) == MIMIC_FEED_STATE_CONNECTED)
+    return;
+
+  /* A selection is a promise about the link to the device; it does not
+   * survive losing that link. */
+  g_hash_table_remove_all (self->selections);
+
+  /* The copy on its way may be lost with the link (the feed drops it
+   * rather than have libmosquitto repeat it on its own). */
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pending))
+    if (mimic_command_get_state (pending->command) == MIMIC_COMMAND_STATE_SENT)
+      pending->resend_due = TRUE;
 }
 
 /* GObject */
@@ -724,7 +741,6 @@ mimic_command_manager_new (MimicFeed          *feed,
   self->store = g_object_ref (store);
   self->registry = g_object_ref (registry);
   self->audit_log = g_object_ref (audit_log);
-  self->feed_was_down = mimic_feed_get_state (feed) != MIMIC_FEED_STATE_CONNECTED;
 
   /* No reference for the handler: dispose removes it, and removing
    * waits for a call in progress. */

@@ -1,0 +1,126 @@
+/* command-sender-child.c — sends commands through a real broker with the
+ * command manager, continuously, until test-command-lifecycle kills it
+ * with SIGKILL
+ *
+ *   command-sender-child mqtt://127.0.0.1:PORT/ROOT AUDIT.db
+ *
+ * Prints "sending" once the device is online; from then on it keeps a few
+ * set_speed commands to pump-001 in flight, one more as each ends, so a
+ * kill lands during audit writes, sends and outcome writes alike.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "command-sender-child"
+
+#include "config.h"
+
+#include <stdio.h>
+
+#include "mimic-command-manager.h"
+#include "mimic-paths.h"
+
+#define IN_FLIGHT 4
+#define DEVICE_ID "pump-001"
+
+typedef struct
+{
+  MimicTwinStore      *store;
+  MimicCommandManager *manager;
+  guint                in_flight;
+  guint                n_sent;
+} Sender;
+
+static void send_more (Sender *sender);
+
+static void
+queue_into_store (MimicFeed        *feed,
+                  MimicUpdateBatch *batch,
+                  gpointer          user_data)
+{
+  mimic_twin_store_queue_batch (MIMIC_TWIN_STORE (user_data), batch);
+}
+
+static void
+use_assets (MimicTelemetryDecoder *decoder,
+            gpointer               user_data)
+{
+  mimic_telemetry_decoder_add_asset_registry (decoder, MIMIC_ASSET_REGISTRY (user_data));
+}
+
+static void
+on_finished (MimicCommand      *command,
+             MimicCommandState  state,
+             gpointer           user_data)
+{
+  Sender *sender = user_data;
+
+  sender->in_flight--;
+  g_signal_handlers_disconnect_by_data (command, sender);
+  send_more (sender);
+}
+
+static void
+send_more (Sender *sender)
+{
+  while (sender->in_flight < IN_FLIGHT)
+    {
+      g_autoptr(JsonObject) arguments = json_object_new ();
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MimicCommand) command = NULL;
+
+      json_object_set_double_member (arguments, "speed", 100 + (sender->n_sent++ % 1600));
+      command = mimic_command_manager_send (sender->manager, DEVICE_ID, "set_speed", arguments, 2.0, &error);
+      if (command == NULL)
+        g_error ("%s", error->message);
+      sender->in_flight++;
+      g_signal_connect (command, "finished", G_CALLBACK (on_finished), sender);
+    }
+}
+
+static gboolean
+wait_for_device (gpointer user_data)
+{
+  Sender *sender = user_data;
+  MimicTwinDevice *device = mimic_twin_store_lookup (sender->store, DEVICE_ID);
+
+  if (device == NULL || mimic_twin_device_get_presence (device) != MIMIC_PRESENCE_ONLINE ||
+      mimic_twin_device_get_asset_type (device) == NULL)
+    return G_SOURCE_CONTINUE;
+
+  printf ("sending\n");
+  fflush (stdout);
+  send_more (sender);
+  return G_SOURCE_REMOVE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(MimicAssetRegistry) registry = mimic_asset_registry_new ();
+  g_autoptr(MimicFeed) feed = NULL;
+  g_autoptr(MimicAuditLog) audit_log = NULL;
+  g_autofree char *asset_dir = mimic_paths_get_asset_dir ();
+  Sender sender = { 0 };
+
+  if (argc != 3)
+    return 2;
+
+  if (!mimic_asset_registry_load_directory (registry, asset_dir, &error) ||
+      (feed = mimic_feed_new_for_url (argv[1], &error)) == NULL ||
+      (audit_log = mimic_audit_log_open (argv[2], &error)) == NULL)
+    g_error ("%s", error->message);
+
+  mimic_feed_configure_decoder (feed, use_assets, registry);
+  sender.store = mimic_twin_store_new ();
+  mimic_feed_set_batch_handler (feed, queue_into_store, g_object_ref (sender.store), g_object_unref);
+  sender.manager = mimic_command_manager_new (feed, sender.store, registry, audit_log);
+  mimic_command_manager_set_operator_name (sender.manager, "killed-sender");
+
+  mimic_feed_start_async (feed, NULL, NULL, NULL);
+  g_timeout_add (10, wait_for_device, &sender);
+  g_main_loop_run (loop);
+  return 0;
+}
