@@ -207,6 +207,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_pointer (&fixture->states, g_ptr_array_unref);
   if (fixture->device_process != NULL)
     {
+      g_subprocess_send_signal (fixture->device_process, SIGCONT);
       g_subprocess_send_signal (fixture->device_process, SIGTERM);
       g_subprocess_wait (fixture->device_process, NULL, NULL);
       g_clear_object (&fixture->device_process);
@@ -419,14 +420,39 @@ panel_shows_acknowledged (gpointer data)
   return list_shows (GTK_WIDGET (data), "Acknowledged");
 }
 
+static gboolean
+panel_shows_cancelled (gpointer data)
+{
+  return list_shows (GTK_WIDGET (data), "Cancelled");
+}
+
+/* The visible "withdraw" button of a row, if any. */
+static GtkWidget *
+find_withdraw_button (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget) && gtk_widget_get_visible (widget) &&
+      g_strcmp0 (gtk_widget_get_tooltip_text (widget), "Withdraw this command") == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_withdraw_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_send_to_device (Fixture       *fixture,
                      gconstpointer  data)
 {
   MimicCommandPanel *panel = MIMIC_COMMAND_PANEL (fixture->panel);
   g_autoptr(MimicCommand) command = NULL;
+  g_autoptr(MimicCommand) pending = NULL;
   g_autoptr(GdkTexture) shot = NULL;
   g_autoptr(GError) error = NULL;
+  GtkWidget *withdraw;
   const char *node;
 
   mimic_command_panel_show_command (panel, "set_speed");
@@ -455,6 +481,29 @@ test_send_to_device (Fixture       *fixture,
   type_into (fixture, "speed", "5000");
   g_assert_false (mimic_command_panel_review (panel));
   g_assert_cmpuint (g_list_model_get_n_items (mimic_command_manager_get_commands (fixture->manager)), ==, 1);
+
+  /* A device that does not answer: the command waits, and the operator
+   * withdraws it from its row. */
+  g_subprocess_send_signal (fixture->device_process, SIGSTOP);
+  type_into (fixture, "speed", "1300");
+  g_assert_true (mimic_command_panel_review (panel));
+  g_assert_true (mimic_test_wait_until (effect_ready, panel, WAIT_MS));
+  pending = mimic_command_panel_confirm (panel, &error);
+  g_assert_no_error (error);
+  g_assert_false (mimic_command_is_finished (pending));
+  mimic_test_wait_for_frames (fixture->window, 2);
+  withdraw = find_withdraw_button (GTK_WIDGET (panel));
+  g_assert_nonnull (withdraw);
+  g_signal_emit_by_name (withdraw, "clicked");
+  g_assert_cmpint (mimic_command_get_state (pending), ==, MIMIC_COMMAND_STATE_CANCELLED);
+  g_assert_true (mimic_test_wait_until (panel_shows_cancelled, panel, WAIT_MS));
+  g_assert_null (find_withdraw_button (GTK_WIDGET (panel)));
+  {
+    g_autofree char *last = g_strdup_printf ("%s cancelled", node);
+
+    g_assert_cmpstr (g_ptr_array_index (fixture->states, fixture->states->len - 1), ==, last);
+  }
+  g_subprocess_send_signal (fixture->device_process, SIGCONT);
 
   mimic_test_wait_for_frames (fixture->window, 2);
   shot = mimic_test_take_screenshot (fixture->window, "command-panel");

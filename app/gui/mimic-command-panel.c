@@ -1082,6 +1082,7 @@ update_command_row (MimicCommand *command,
 {
   GtkWidget *state_label = g_object_get_data (G_OBJECT (row_box), "state-label");
   GtkWidget *reason_label = g_object_get_data (G_OBJECT (row_box), "reason-label");
+  GtkWidget *withdraw_button = g_object_get_data (G_OBJECT (row_box), "withdraw-button");
   MimicCommandState state = mimic_command_get_state (command);
   const char *reason = mimic_command_get_reason (command);
   static const char * const classes[] = { "success", "error", "warning", "dim-label", "accent" };
@@ -1115,6 +1116,18 @@ update_command_row (MimicCommand *command,
   gtk_label_set_label (GTK_LABEL (state_label), mimic_command_state_to_label (state));
   gtk_label_set_label (GTK_LABEL (reason_label), reason != NULL ? reason : "");
   gtk_widget_set_visible (reason_label, reason != NULL);
+  gtk_widget_set_visible (withdraw_button, !mimic_command_state_is_terminal (state));
+}
+
+static void
+on_withdraw_clicked (GtkButton         *button,
+                     MimicCommandPanel *self)
+{
+  MimicCommand *command = g_object_get_data (G_OBJECT (button), "command");
+  g_autoptr(GError) error = NULL;
+
+  if (self->manager == NULL || !mimic_command_manager_cancel (self->manager, command, &error))
+    set_error (self, error != NULL ? error->message : NULL);
 }
 
 /* "speed 1200 rpm" from {"speed":1200.0}: what an operator reads. */
@@ -1165,7 +1178,7 @@ create_command_row (gpointer item,
   g_autofree char *time_text = created != NULL ? g_date_time_format (created, "%H:%M:%S") : g_strdup ("");
   g_autofree char *title = NULL;
   g_autofree char *shown_arguments = NULL;
-  GtkWidget *row_box, *text_box, *title_label, *reason_label, *state_label;
+  GtkWidget *row_box, *text_box, *title_label, *reason_label, *state_label, *withdraw_button;
 
   shown_arguments = describe_sent_arguments (description, arguments);
   title = g_strdup_printf ("%s %s%s%s", time_text,
@@ -1194,6 +1207,17 @@ create_command_row (gpointer item,
   gtk_widget_set_valign (state_label, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (state_label, "command-state");
   gtk_box_append (GTK_BOX (row_box), state_label);
+  /* Withdrawing is possible until the device answers. */
+  withdraw_button = gtk_button_new_from_icon_name ("process-stop-symbolic");
+  gtk_widget_set_valign (withdraw_button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (withdraw_button, "flat");
+  gtk_widget_set_tooltip_text (withdraw_button, _("Withdraw this command"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (withdraw_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Withdraw this command"), -1);
+  g_object_set_data_full (G_OBJECT (withdraw_button), "command", g_object_ref (command), g_object_unref);
+  g_signal_connect_object (withdraw_button, "clicked", G_CALLBACK (on_withdraw_clicked), self, 0);
+  gtk_box_append (GTK_BOX (row_box), withdraw_button);
+  g_object_set_data (G_OBJECT (row_box), "withdraw-button", withdraw_button);
 
   g_object_set_data (G_OBJECT (row_box), "state-label", state_label);
   g_object_set_data (G_OBJECT (row_box), "reason-label", reason_label);
