@@ -24,6 +24,7 @@
 
 typedef struct
 {
+  MimicFeed           *feed;
   MimicTwinStore      *store;
   MimicCommandManager *manager;
   guint                in_flight;
@@ -31,6 +32,12 @@ typedef struct
 } Sender;
 
 static void send_more (Sender *sender);
+
+static void
+send_later (gpointer user_data)
+{
+  send_more (user_data);
+}
 
 static void
 queue_into_store (MimicFeed        *feed,
@@ -70,6 +77,14 @@ send_more (Sender *sender)
 
       json_object_set_double_member (arguments, "speed", 100 + (sender->n_sent++ % 1600));
       command = mimic_command_manager_send (sender->manager, DEVICE_ID, "set_speed", arguments, 2.0, &error);
+      /* The link or the device can blink while the test restarts
+       * senders; try again shortly, as an operator would. */
+      if (g_error_matches (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_NOT_CONNECTED) ||
+          g_error_matches (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_OFFLINE))
+        {
+          g_timeout_add_once (50, send_later, sender);
+          return;
+        }
       if (command == NULL)
         g_error ("%s", error->message);
       sender->in_flight++;
@@ -83,7 +98,8 @@ wait_for_device (gpointer user_data)
   Sender *sender = user_data;
   MimicTwinDevice *device = mimic_twin_store_lookup (sender->store, DEVICE_ID);
 
-  if (device == NULL || mimic_twin_device_get_presence (device) != MIMIC_PRESENCE_ONLINE ||
+  if (mimic_feed_get_state (sender->feed) != MIMIC_FEED_STATE_CONNECTED ||
+      device == NULL || mimic_twin_device_get_presence (device) != MIMIC_PRESENCE_ONLINE ||
       mimic_twin_device_get_asset_type (device) == NULL)
     return G_SOURCE_CONTINUE;
 
@@ -114,6 +130,7 @@ main (int   argc,
     g_error ("%s", error->message);
 
   mimic_feed_configure_decoder (feed, use_assets, registry);
+  sender.feed = feed;
   sender.store = mimic_twin_store_new ();
   mimic_feed_set_batch_handler (feed, queue_into_store, g_object_ref (sender.store), g_object_unref);
   sender.manager = mimic_command_manager_new (feed, sender.store, registry, audit_log);

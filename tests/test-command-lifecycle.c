@@ -26,6 +26,7 @@
 #include "mimic-mqtt-feed.h"
 #include "mimic-paths.h"
 #include "mimic-test-broker.h"
+#include "mimic-test-proxy.h"
 
 #define WAIT_TIMEOUT_US (20 * G_USEC_PER_SEC)
 #define DEVICE_ID "pump-001"
@@ -55,6 +56,7 @@ typedef struct
   char                *root;
   char                *command_log;
   char                *audit_path;
+  MimicTestProxy      *proxy;        /* between the simulator and the broker, where used */
   GSubprocess         *device;
   Firmware            *firmware;
   MimicBackoff        *backoff;
@@ -69,6 +71,7 @@ typedef struct
 typedef enum
 {
   DEVICE_SIMULATOR,
+  DEVICE_SIMULATOR_BEHIND_PROXY,
   DEVICE_SILENT_FIRMWARE,
   DEVICE_EXPIRING_FIRMWARE,
 } DeviceKind;
@@ -117,7 +120,10 @@ static GSubprocess *
 spawn_device (Fixture *fixture)
 {
   g_autofree char *program = g_build_filename (g_getenv ("MIMIC_BUILD_APPDIR"), "mimic-device", NULL);
-  const char *args[] = { "--pumps", "1", "--rate", "5", "--mqtt", mimic_test_broker_get_url (fixture->broker),
+  g_autofree char *url = fixture->proxy != NULL ?
+                         g_strdup_printf ("mqtt://127.0.0.1:%u", mimic_test_proxy_get_port (fixture->proxy)) :
+                         g_strdup (mimic_test_broker_get_url (fixture->broker));
+  const char *args[] = { "--pumps", "1", "--rate", "5", "--mqtt", url,
                          "--root", fixture->root, "--command-log", fixture->command_log, NULL };
 
   return spawn_program (program, args, "mimic-device: simulating");
@@ -352,7 +358,12 @@ fixture_set_up (Fixture       *fixture,
   fixture->command_log = g_build_filename (fixture->dir, "device-commands.jsonl", NULL);
   fixture->audit_path = g_build_filename (fixture->dir, "audit.db", NULL);
 
-  if (kind == DEVICE_SIMULATOR)
+  if (kind == DEVICE_SIMULATOR_BEHIND_PROXY)
+    {
+      fixture->proxy = mimic_test_proxy_new (mimic_test_broker_get_port (fixture->broker), &error);
+      g_assert_no_error (error);
+    }
+  if (kind == DEVICE_SIMULATOR || kind == DEVICE_SIMULATOR_BEHIND_PROXY)
     fixture->device = spawn_device (fixture);
   else
     fixture->firmware = firmware_start (fixture->broker, fixture->root,
@@ -412,6 +423,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->store);
   g_clear_object (&fixture->registry);
   g_assert_finalize_object (fixture->audit_log);
+  g_clear_pointer (&fixture->proxy, mimic_test_proxy_free);
   g_clear_pointer (&fixture->broker, mimic_test_broker_free);
   g_remove (fixture->command_log);
   remove_database (fixture->audit_path);
@@ -563,6 +575,37 @@ selection_dropped (gpointer data)
   Fixture *fixture = data;
 
   return mimic_command_manager_get_selection_holder (fixture->manager, DEVICE_ID) == NULL;
+}
+
+/* The first copy is lost for sure this time: it is held on the device's
+ * link, which is then torn down, and the broker restarts. The console is
+ * back long before the device (which waits a second before reconnecting),
+ * so the resend must wait until the device is seen again, and only then
+ * does the command get through. */
+static void
+test_resend_when_device_returns (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(MimicCommand) command = NULL;
+  g_autoptr(GError) error = NULL;
+
+  mimic_test_proxy_cut (fixture->proxy);
+  command = send_speed (fixture, 870, 10.0);
+  iterate_until (command_sent, command);
+  iterate_for (200);
+  g_assert_cmpuint (mimic_test_proxy_reset (fixture->proxy), >=, 1);
+
+  restart_broker (fixture);
+  /* Connected again, and the device not yet back: nothing sent so far. */
+  g_assert_cmpuint (mimic_command_manager_get_n_resent (fixture->manager), ==, 0);
+  g_assert_cmpuint (count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 0);
+  mimic_test_proxy_restore (fixture->proxy);
+
+  iterate_until (command_finished, command);
+  g_assert_cmpint (mimic_command_get_state (command), ==, MIMIC_COMMAND_STATE_ACKNOWLEDGED);
+  g_assert_cmpuint (mimic_command_manager_get_n_resent (fixture->manager), ==, 1);
+  g_assert_cmpuint (count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 1);
+  assert_audit (fixture, command, "acknowledged", NULL);
 }
 
 static void
@@ -750,6 +793,9 @@ main (int   argc,
               GINT_TO_POINTER (DEVICE_SILENT_FIRMWARE), fixture_set_up, test_no_resend_without_dedupe, fixture_tear_down);
   g_test_add ("/mimic/command/lifecycle/resend-once-with-dedupe", Fixture,
               GINT_TO_POINTER (DEVICE_SIMULATOR), fixture_set_up, test_resend_once_with_dedupe, fixture_tear_down);
+  g_test_add ("/mimic/command/lifecycle/resend-when-device-returns", Fixture,
+              GINT_TO_POINTER (DEVICE_SIMULATOR_BEHIND_PROXY), fixture_set_up, test_resend_when_device_returns,
+              fixture_tear_down);
   g_test_add ("/mimic/command/lifecycle/selection-dropped-on-disconnect", Fixture,
               GINT_TO_POINTER (DEVICE_SIMULATOR), fixture_set_up, test_selection_dropped_on_disconnect, fixture_tear_down);
   g_test_add ("/mimic/command/lifecycle/expired-when-offline", Fixture,
