@@ -16,7 +16,13 @@ cd "$(dirname "$0")/.."
 build_dir=${1:-build}
 shift || true
 
-build-aux/setup.sh "$build_dir" >/dev/null
+# Quiet unless the build fails.
+setup_log=$(mktemp)
+trap 'rm -f "$setup_log"' EXIT
+if ! build-aux/setup.sh "$build_dir" >"$setup_log" 2>&1; then
+  tail -40 "$setup_log"
+  exit 1
+fi
 
 status=0
 meson test -C "$build_dir" --suite bench --verbose --num-processes 1 "$@" || status=$?

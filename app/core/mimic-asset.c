@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "mimic-asset.h"
+#include "mimic-json.h"
 
 /* Descriptions are small; a cap keeps a wrong file (or a fuzzer) from
  * making the loader read gigabytes. Geometry may embed its buffers. */
@@ -833,7 +834,7 @@ load_gltf_node_paths (const char  *path,
       json_length = length;
     }
 
-  if (!json_parser_load_from_data (parser, json, json_length, error))
+  if (!mimic_json_parser_load_from_data (parser, json, json_length, error))
     return NULL;
 
   root = json_parser_get_root (parser);
@@ -2130,7 +2131,7 @@ load (const char  *data,
     report (&loader, MIMIC_ASSET_ERROR_SYNTAX, "$", _("the description is not UTF-8 text"));
   else if (scan_json_text (&loader, data, length, scan_problems))
     {
-      if (!json_parser_load_from_data (parser, data, length, &error))
+      if (!mimic_json_parser_load_from_data (parser, data, length, &error))
         report_parse_error (&loader, error);
       else if ((root = json_parser_get_root (parser)) == NULL)
         report (&loader, MIMIC_ASSET_ERROR_SYNTAX, "$", _("the description is empty"));

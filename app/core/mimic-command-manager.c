@@ -18,6 +18,7 @@
 
 #include "mimic-command-manager.h"
 #include "mimic-command-private.h"
+#include "mimic-json.h"
 
 /* Longest id accepted from a reply; ours are 36-character UUIDs. */
 #define MAX_REPLY_ID 128
@@ -243,7 +244,7 @@ parse_object (const guint8 *payload,
   JsonNode *root;
 
   if (length == 0 || length > MIMIC_COMMAND_MAX_PAYLOAD ||
-      !json_parser_load_from_data (parser, (const char *) payload, (gssize) length, NULL))
+      !mimic_json_parser_load_from_data (parser, (const char *) payload, (gssize) length, NULL))
     return NULL;
   root = json_parser_get_root (parser);
   return root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "mimic-recording-reader.h"
+#include "mimic-json.h"
 
 struct _MimicRecordingReader
 {
@@ -139,7 +140,7 @@ read_header (MimicRecordingReader  *self,
 
   if (result == READ_END ||
       result == READ_TOO_LONG ||
-      !json_parser_load_from_data (parser, self->line, length, NULL) ||
+      !mimic_json_parser_load_from_data (parser, self->line, length, NULL) ||
       (root = json_parser_get_root (parser)) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (root) ||
       g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (root), "format", NULL),
@@ -220,7 +221,7 @@ parse_message (MimicRecordingReader  *self,
   JsonNode *payload_base64;
   const char *reason = NULL;
 
-  if (!json_parser_load_from_data (parser, self->line, length, &parse_error))
+  if (!mimic_json_parser_load_from_data (parser, self->line, length, &parse_error))
     {
       g_set_error (error, MIMIC_RECORDING_ERROR, MIMIC_RECORDING_ERROR_MALFORMED_LINE,
                    _("%s:%llu: not JSON: %s"),

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "mimic-recording-writer.h"
+#include "mimic-json.h"
 
 struct _MimicRecordingWriter
 {
@@ -212,7 +213,7 @@ mimic_recording_writer_write_message (MimicRecordingWriter  *self,
   is_json = length > 0 &&
             memchr (payload, '\0', length) == NULL &&
             g_utf8_validate ((const char *) payload, length, NULL) &&
-            json_parser_load_from_data (parser, (const char *) payload, length, NULL) &&
+            mimic_json_parser_load_from_data (parser, (const char *) payload, length, NULL) &&
             json_parser_get_root (parser) != NULL;
 
   json_builder_begin_object (builder);

@@ -24,6 +24,7 @@
 
 #include "mimic-recording-reader.h"
 #include "mimic-replay-feed.h"
+#include "mimic-json.h"
 
 struct _MimicReplayFeed
 {
@@ -95,7 +96,7 @@ shift_timestamp (GBytes *payload,
   JsonNode *ts;
 
   if (length == 0 || memchr (data, '\0', length) != NULL ||
-      !json_parser_load_from_data (parser, data, length, NULL))
+      !mimic_json_parser_load_from_data (parser, data, length, NULL))
     return NULL;
 
   root = json_parser_get_root (parser);

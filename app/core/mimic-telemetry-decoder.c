@@ -16,6 +16,7 @@
 
 #include "mimic-asset-registry.h"
 #include "mimic-telemetry-decoder.h"
+#include "mimic-json.h"
 
 typedef struct
 {
@@ -1269,7 +1270,7 @@ mimic_telemetry_decoder_decode (MimicTelemetryDecoder *self,
 
   /* A length of 0 would make json-glib read up to a NUL. */
   if (length == 0 || !prescan_json (payload, length) ||
-      !json_parser_load_from_data (self->parser, (const char *) payload, length, NULL))
+      !mimic_json_parser_load_from_data (self->parser, (const char *) payload, length, NULL))
     {
       result->rejections[MIMIC_REJECTION_MALFORMED_JSON]++;
       return FALSE;

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "mimic-websocket-feed.h"
+#include "mimic-json.h"
 
 /* Room for the envelope around a payload of the feed's maximum size. */
 #define ENVELOPE_OVERHEAD 4096
@@ -158,7 +159,7 @@ ingest_envelope (MimicWebSocketFeed *self,
 
   if (length == 0 ||
       !g_utf8_validate (data, length, NULL) ||
-      !json_parser_load_from_data (self->envelope_parser, data, length, NULL))
+      !mimic_json_parser_load_from_data (self->envelope_parser, data, length, NULL))
     {
       mimic_feed_count_rejection (feed, MIMIC_REJECTION_MALFORMED_JSON, length, received_us);
       return;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "mimic-sim-device.h"
+#include "mimic-json.h"
 
 /* Longest explicit step: well under the fastest time constant of the
  * models (the battery's RC pair, 60 s), so Heun's method stays accurate. */
@@ -1144,7 +1145,7 @@ mimic_sim_device_handle_command (MimicSimDevice  *self,
   *log_line = NULL;
   *reported_changed = FALSE;
 
-  if (!json_parser_load_from_data (parser, payload, length, &error))
+  if (!mimic_json_parser_load_from_data (parser, payload, length, &error))
     reason = g_strdup_printf (_("Malformed JSON: %s"), error->message);
   else if ((root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     reason = g_strdup (_("The request is not a JSON object"));

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "mimic-sim-fleet.h"
+#include "mimic-json.h"
 
 #define TIMER_INTERVAL_MS 10
 #define MISC_INTERVAL_MS 1000
@@ -816,7 +817,7 @@ on_ws_message (SoupWebsocketConnection *connection,
   const char *data = g_bytes_get_data (message, &length);
   guint index;
 
-  if (type != SOUP_WEBSOCKET_DATA_TEXT || !json_parser_load_from_data (parser, data, length, NULL))
+  if (type != SOUP_WEBSOCKET_DATA_TEXT || !mimic_json_parser_load_from_data (parser, data, length, NULL))
     return;
 
   root = json_parser_get_root (parser);

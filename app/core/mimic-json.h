@@ -1,0 +1,27 @@
+/* mimic-json.h — loading JSON from outside with json-glib, safely
+ *
+ * json-glib 1.6 reads input such as `{"a":1}{"b":2}` or `0{"a":1}` as
+ * valid, keeps the first value and leaks every value after it. A device
+ * sending such messages would make Mimic's memory grow without bound, so
+ * everything Mimic reads from outside goes through
+ * mimic_json_parser_load_from_data(), which refuses more than one
+ * top-level value before json-glib sees the input.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+gboolean mimic_json_is_single_value        (const char  *data,
+                                            gsize        length);
+/* json_parser_load_from_data(), refusing input with more than one
+ * top-level value (JSON_PARSER_ERROR_PARSE). @length -1: NUL-terminated. */
+gboolean mimic_json_parser_load_from_data  (JsonParser  *parser,
+                                            const char  *data,
+                                            gssize       length,
+                                            GError     **error);
+
+G_END_DECLS
