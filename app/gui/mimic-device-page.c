@@ -13,6 +13,7 @@
 #include "mimic-command-panel.h"
 #include "mimic-device-page.h"
 #include "mimic-model-runner.h"
+#include "mimic-prediction.h"
 #include "mimic-scene-view.h"
 #include "mimic-schematic-view.h"
 #include "mimic-trend-chart.h"
@@ -44,6 +45,13 @@ struct _MimicDevicePage
 
   GtkWidget          *whatif_panel;
   GtkWidget          *command_panel;
+
+  /* What-if predictions on the chart and the 3D model, sent commands on
+   * the part they concern */
+  MimicChartSeries   *prediction_series;
+  MimicChartSeries   *pinned_prediction_series;
+  GtkWidget          *predicted_toggle;
+  GHashTable         *command_marks;     /* node path → CommandMark */
 
   /* Template children */
   GtkWidget          *content;
@@ -144,6 +152,61 @@ update_residual_label (MimicDevicePage *self)
     }
 }
 
+typedef struct
+{
+  MimicDevicePage   *page;
+  char              *node_path;
+  MimicDisplayState  state;
+  guint              timeout_id;
+} CommandMark;
+
+static void
+command_mark_free (CommandMark *mark)
+{
+  g_clear_handle_id (&mark->timeout_id, g_source_remove);
+  g_free (mark->node_path);
+  g_free (mark);
+}
+
+/* What the 3D model shows for @sensor's part. The scene derives a part's
+ * colour from the states given with set_sensor_value(), so the predicted
+ * state and a command's state go in through that same call rather than
+ * set_node_state(), which the next live update would overwrite: the live
+ * colouring and these never fight over the part. */
+static MimicDisplayState
+scene_state_for (MimicDevicePage        *self,
+                 const MimicAssetSensor *sensor,
+                 MimicDisplayState       live_state)
+{
+  MimicDisplayState state = live_state;
+  CommandMark *mark;
+
+  if (self->predicted_toggle != NULL &&
+      gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->predicted_toggle)) &&
+      self->whatif_panel != NULL)
+    {
+      MimicWhatifResult *result = mimic_whatif_panel_get_result (MIMIC_WHATIF_PANEL (self->whatif_panel));
+
+      if (result != NULL)
+        {
+          MimicDisplayState predicted =
+            mimic_prediction_get_sensor_state (result, self->asset, sensor->id,
+                                               mimic_whatif_result_get_horizon (result));
+
+          /* A sensor the model does not predict keeps its live state. */
+          if (predicted != MIMIC_DISPLAY_STATE_STALE)
+            state = predicted;
+        }
+    }
+
+  /* A command's state shows unless the part is in a worse alarm: a
+   * pending command must not hide a high alarm. */
+  mark = g_hash_table_lookup (self->command_marks, sensor->node_path);
+  if (mark != NULL && (state < mark->state || state == MIMIC_DISPLAY_STATE_STALE))
+    state = mark->state;
+  return state;
+}
+
 /* Pushes every sensor's value and state into the views: once per frame,
  * however many batches arrived since the last one. */
 static gboolean
@@ -171,7 +234,8 @@ apply_updates (GtkWidget     *widget,
       state = sensor_display_state (self, sensor, &reading);
       newest = MAX (newest, reading.timestamp_us);
       if (sensor->node_path != NULL)
-        mimic_scene_view_set_sensor_value (self->scene_view, sensor->id, reading.value, state);
+        mimic_scene_view_set_sensor_value (self->scene_view, sensor->id, reading.value,
+                                           scene_state_for (self, sensor, state));
       if (sensor->svg_id != NULL)
         mimic_schematic_view_set_sensor_value (self->schematic_view, sensor->id, reading.value, state);
     }
@@ -195,6 +259,173 @@ queue_apply (MimicDevicePage *self)
 {
   if (self->tick_id == 0)
     self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), apply_updates, NULL, NULL);
+}
+
+static const GdkRGBA prediction_colour = { 0.45, 0.85, 0.55, 1.0 };
+static const GdkRGBA pinned_prediction_colour = { 0.85, 0.55, 0.95, 1.0 };
+
+/* @result's trajectory of @sensor as a prediction series; its times count
+ * from @start_us. NULL when the model does not predict the sensor. */
+static MimicChartSeries *
+prediction_series_new (MimicWhatifResult      *result,
+                       const MimicAssetSensor *sensor,
+                       gint64                  start_us,
+                       const char             *label,
+                       const GdkRGBA          *colour)
+{
+  const double *times = mimic_whatif_result_get_times (result);
+  const double *values = mimic_whatif_result_get_trajectory (result, sensor->id);
+  guint n_points = mimic_whatif_result_get_n_points (result);
+  g_autoptr(GArray) buckets = NULL;
+  MimicChartSeries *series;
+
+  if (times == NULL || values == NULL || n_points == 0)
+    return NULL;
+
+  buckets = g_array_sized_new (FALSE, FALSE, sizeof (MimicHistoryBucket), n_points);
+  for (guint i = 0; i < n_points; i++)
+    {
+      MimicHistoryBucket bucket = { 0 };
+
+      if (!isfinite (times[i]) || !isfinite (values[i]))
+        continue;
+      bucket.start_us = start_us + (gint64) (times[i] * G_USEC_PER_SEC);
+      bucket.min = bucket.max = bucket.mean = values[i];
+      bucket.count = 1;
+      g_array_append_val (buckets, bucket);
+    }
+
+  series = mimic_chart_series_new (MIMIC_CHART_SERIES_PREDICTION, label, sensor->unit, colour);
+  mimic_chart_series_set_buckets (series, (const MimicHistoryBucket *) buckets->data, buckets->len);
+  return series;
+}
+
+static void
+remove_prediction_series (MimicDevicePage *self)
+{
+  if (self->prediction_series != NULL)
+    mimic_trend_chart_remove_series (self->trend_chart, self->prediction_series);
+  if (self->pinned_prediction_series != NULL)
+    mimic_trend_chart_remove_series (self->trend_chart, self->pinned_prediction_series);
+  g_clear_object (&self->prediction_series);
+  g_clear_object (&self->pinned_prediction_series);
+}
+
+/* Puts the what-if panel's newest prediction (and the pinned scenario's)
+ * of the chart's sensor on the chart and recolours the 3D model when it
+ * shows the predicted state. Built anew for each result: a slider being
+ * dragged gives a result per step, and each is a few hundred points. */
+static void
+update_prediction_views (MimicDevicePage *self)
+{
+  MimicWhatifResult *result;
+  MimicWhatifResult *pinned;
+  const MimicAssetSensor *sensor;
+  gint64 start_us;
+
+  remove_prediction_series (self);
+  if (self->whatif_panel == NULL || self->asset == NULL || self->selected_sensor == NULL ||
+      (sensor = mimic_asset_get_sensor (self->asset, self->selected_sensor)) == NULL)
+    return;
+
+  /* Predictions start from the newest readings: the chart's "now", which
+   * follows the data's clock. */
+  start_us = mimic_trend_chart_get_now (self->trend_chart);
+  if (start_us <= 0)
+    start_us = g_get_real_time ();
+
+  result = mimic_whatif_panel_get_result (MIMIC_WHATIF_PANEL (self->whatif_panel));
+  pinned = mimic_whatif_panel_get_pinned_result (MIMIC_WHATIF_PANEL (self->whatif_panel));
+  if (result != NULL)
+    self->prediction_series = prediction_series_new (result, sensor, start_us,
+                                                     pinned != NULL ? _("Scenario B") : _("Prediction"),
+                                                     &prediction_colour);
+  if (pinned != NULL)
+    self->pinned_prediction_series = prediction_series_new (pinned, sensor, start_us,
+                                                            _("Scenario A (pinned)"),
+                                                            &pinned_prediction_colour);
+  if (self->prediction_series != NULL)
+    mimic_trend_chart_add_series (self->trend_chart, self->prediction_series);
+  if (self->pinned_prediction_series != NULL)
+    mimic_trend_chart_add_series (self->trend_chart, self->pinned_prediction_series);
+
+  queue_apply (self);
+}
+
+static void
+on_prediction_changed (MimicWhatifPanel  *panel,
+                       MimicWhatifResult *result,
+                       MimicDevicePage   *self)
+{
+  update_prediction_views (self);
+}
+
+static void
+on_show_predicted_toggled (GtkToggleButton *button,
+                           MimicDevicePage *self)
+{
+  queue_apply (self);
+}
+
+static void
+on_command_mark_expired (gpointer user_data)
+{
+  CommandMark *mark = user_data;
+  MimicDevicePage *self = mark->page;
+
+  mark->timeout_id = 0;
+  g_hash_table_remove (self->command_marks, mark->node_path);
+  queue_apply (self);
+}
+
+/* Pending: abnormal until the device answers; acknowledged or withdrawn:
+ * back to the live state; refused or never answered: a medium alarm for
+ * 10 s. Not "until the next reading": the feed updates several times a
+ * second, and the operator would never see it. */
+static void
+on_command_state_changed (MimicCommandPanel *panel,
+                          MimicCommand      *command,
+                          const char        *node_path,
+                          MimicCommandState  state,
+                          MimicDevicePage   *self)
+{
+  CommandMark *mark;
+
+  if (node_path == NULL)
+    return;
+
+  switch (state)
+    {
+    case MIMIC_COMMAND_STATE_VALIDATED:
+    case MIMIC_COMMAND_STATE_SENT:
+      mark = g_new0 (CommandMark, 1);
+      mark->state = MIMIC_DISPLAY_STATE_ABNORMAL;
+      break;
+    case MIMIC_COMMAND_STATE_REJECTED:
+    case MIMIC_COMMAND_STATE_TIMED_OUT:
+    case MIMIC_COMMAND_STATE_EXPIRED:
+      mark = g_new0 (CommandMark, 1);
+      mark->state = MIMIC_DISPLAY_STATE_ALARM_MEDIUM;
+      mark->timeout_id = g_timeout_add_once (10 * 1000, on_command_mark_expired, mark);
+      break;
+    case MIMIC_COMMAND_STATE_ACKNOWLEDGED:
+    case MIMIC_COMMAND_STATE_CANCELLED:
+    default:
+      mark = NULL;
+      break;
+    }
+
+  if (mark != NULL)
+    {
+      mark->page = self;
+      mark->node_path = g_strdup (node_path);
+      g_hash_table_replace (self->command_marks, g_strdup (node_path), mark);
+    }
+  else
+    {
+      g_hash_table_remove (self->command_marks, node_path);
+    }
+  queue_apply (self);
 }
 
 static MimicHistory *
@@ -288,6 +519,7 @@ rebuild_chart (MimicDevicePage *self)
 
   mimic_trend_chart_set_auto_range (self->trend_chart);
   update_residual_label (self);
+  update_prediction_views (self);
 }
 
 static void
@@ -402,6 +634,8 @@ clear_device (MimicDevicePage *self)
   mimic_trend_chart_clear_series (self->trend_chart);
   g_clear_object (&self->actual_series);
   g_clear_object (&self->expected_series);
+  remove_prediction_series (self);
+  g_hash_table_remove_all (self->command_marks);
   mimic_scene_view_clear_bindings (self->scene_view);
   mimic_schematic_view_clear_bindings (self->schematic_view);
   gtk_string_list_splice (self->sensor_ids, 0,
@@ -459,6 +693,7 @@ mimic_device_page_dispose (GObject *object)
   clear_device (self);
   self->whatif_panel = NULL;
   self->command_panel = NULL;
+  self->predicted_toggle = NULL;
   g_clear_object (&self->console);
   g_clear_object (&self->sensor_ids);
   gtk_widget_dispose_template (GTK_WIDGET (self), MIMIC_TYPE_DEVICE_PAGE);
@@ -472,6 +707,7 @@ mimic_device_page_finalize (GObject *object)
   MimicDevicePage *self = MIMIC_DEVICE_PAGE (object);
 
   g_clear_pointer (&self->expected, g_hash_table_unref);
+  g_clear_pointer (&self->command_marks, g_hash_table_unref);
   g_clear_pointer (&self->device_id, g_free);
 
   G_OBJECT_CLASS (mimic_device_page_parent_class)->finalize (object);
@@ -513,6 +749,8 @@ mimic_device_page_init (MimicDevicePage *self)
   self->expected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) mimic_history_unref);
   self->sensor_ids = gtk_string_list_new (NULL);
+  self->command_marks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) command_mark_free);
   gtk_drop_down_set_model (self->sensor_dropdown, G_LIST_MODEL (self->sensor_ids));
 
   self->whatif_panel = mimic_whatif_panel_new ();
@@ -525,6 +763,15 @@ mimic_device_page_init (MimicDevicePage *self)
   g_signal_connect (self->scene_view, "notify::selected-sensor", G_CALLBACK (on_scene_selection), self);
   g_signal_connect (self->schematic_view, "notify::selected-sensor", G_CALLBACK (on_schematic_selection), self);
   g_signal_connect (self->sensor_dropdown, "notify::selected", G_CALLBACK (on_dropdown_selected), self);
+
+  /* Off by default: the model shows the live state unless asked. */
+  self->predicted_toggle = gtk_toggle_button_new_with_mnemonic (_("Show _predicted state"));
+  gtk_widget_set_tooltip_text (self->predicted_toggle,
+                               _("Colour the 3D model by the state the what-if prediction reaches at its horizon"));
+  gtk_box_append (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->subtitle_label))), self->predicted_toggle);
+  g_signal_connect (self->predicted_toggle, "toggled", G_CALLBACK (on_show_predicted_toggled), self);
+  g_signal_connect (self->whatif_panel, "prediction-changed", G_CALLBACK (on_prediction_changed), self);
+  g_signal_connect (self->command_panel, "command-state-changed", G_CALLBACK (on_command_state_changed), self);
 }
 
 GtkWidget *
@@ -677,4 +924,32 @@ mimic_device_page_get_n_updates (MimicDevicePage *self)
   g_return_val_if_fail (MIMIC_IS_DEVICE_PAGE (self), 0);
 
   return self->n_updates;
+}
+
+/* The chart's series of the what-if prediction, or of the pinned
+ * scenario; NULL when there is none. */
+MimicChartSeries *
+mimic_device_page_get_prediction_series (MimicDevicePage *self,
+                                         gboolean         pinned)
+{
+  g_return_val_if_fail (MIMIC_IS_DEVICE_PAGE (self), NULL);
+
+  return pinned ? self->pinned_prediction_series : self->prediction_series;
+}
+
+gboolean
+mimic_device_page_get_show_predicted (MimicDevicePage *self)
+{
+  g_return_val_if_fail (MIMIC_IS_DEVICE_PAGE (self), FALSE);
+
+  return gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->predicted_toggle));
+}
+
+void
+mimic_device_page_set_show_predicted (MimicDevicePage *self,
+                                      gboolean         show_predicted)
+{
+  g_return_if_fail (MIMIC_IS_DEVICE_PAGE (self));
+
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->predicted_toggle), show_predicted);
 }

@@ -6,6 +6,7 @@
 
 #include <gtk/gtk.h>
 
+#include "mimic-chart-series.h"
 #include "mimic-console.h"
 
 G_BEGIN_DECLS
@@ -33,5 +34,14 @@ void         mimic_device_page_show_view           (MimicDevicePage *self,
                                                     const char      *name);
 /* Times the page pushed values into its views (once per frame at most). */
 guint64      mimic_device_page_get_n_updates       (MimicDevicePage *self);
+/* The what-if prediction of the chart's sensor on the chart: the newest
+ * (@pinned FALSE) or the pinned scenario's; NULL when there is none. */
+MimicChartSeries *mimic_device_page_get_prediction_series (MimicDevicePage *self,
+                                                           gboolean         pinned);
+/* Whether the 3D model shows the predicted state at the horizon instead of
+ * the live one; off by default. */
+gboolean     mimic_device_page_get_show_predicted  (MimicDevicePage *self);
+void         mimic_device_page_set_show_predicted  (MimicDevicePage *self,
+                                                    gboolean         show_predicted);
 
 G_END_DECLS
