@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <gtk/gtk.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 
@@ -13,8 +14,10 @@
 #include "mimic-command-panel.h"
 #include "mimic-console.h"
 #include "mimic-device-page.h"
+#include "mimic-scene-view.h"
 #include "mimic-test-gtk-utils.h"
 #include "mimic-trend-chart.h"
+#include "mimic-whatif-panel.h"
 #include "mimic-window.h"
 
 static GtkWidget *
@@ -234,6 +237,174 @@ check_view_only (DemoRun *run)
   g_assert_false (mimic_command_panel_get_view_only (MIMIC_COMMAND_PANEL (panel)));
 }
 
+static GtkWidget *
+device_page_whatif_panel (DemoRun *run)
+{
+  MimicDevicePage *page = mimic_window_get_device_page (run->window);
+  GtkWidget *slot = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "whatif_slot");
+
+  for (GtkWidget *child = gtk_widget_get_first_child (slot); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (MIMIC_IS_WHATIF_PANEL (child))
+      return child;
+  g_assert_not_reached ();
+}
+
+static gboolean
+whatif_result_ready (gpointer data)
+{
+  return mimic_whatif_panel_get_result (MIMIC_WHATIF_PANEL (device_page_whatif_panel (data))) != NULL;
+}
+
+/* The last predicted value on the chart, and how many points there are. */
+static double
+prediction_series_end (MimicChartSeries *series,
+                       guint            *n_buckets)
+{
+  g_autoptr(GArray) buckets = g_array_new (FALSE, FALSE, sizeof (MimicHistoryBucket));
+
+  *n_buckets = mimic_chart_series_query (series, 0, G_MAXINT64 / 2, 100000, buckets);
+  if (*n_buckets == 0)
+    return NAN;
+  return g_array_index (buckets, MimicHistoryBucket, buckets->len - 1).mean;
+}
+
+typedef struct
+{
+  DemoRun          *run;
+  MimicChartSeries *before;
+  double            before_end;
+} PredictionWait;
+
+static gboolean
+prediction_series_moved (gpointer data)
+{
+  PredictionWait *wait = data;
+  MimicChartSeries *series =
+    mimic_device_page_get_prediction_series (mimic_window_get_device_page (wait->run->window), FALSE);
+  guint n_buckets;
+
+  return series != NULL && series != wait->before &&
+         prediction_series_end (series, &n_buckets) != wait->before_end;
+}
+
+/* Moving a what-if slider redraws the prediction on the device page's
+ * chart, and the 3D model can show the predicted state. */
+static void
+check_prediction_on_page (DemoRun *run)
+{
+  MimicDevicePage *page = mimic_window_get_device_page (run->window);
+  MimicWhatifPanel *panel = MIMIC_WHATIF_PANEL (device_page_whatif_panel (run));
+  MimicWhatifResult *result;
+  GPtrArray *sensors;
+  const char *predicted_sensor = NULL;
+  MimicChartSeries *series;
+  PredictionWait wait = { run, NULL, NAN };
+  g_autoptr(GError) error = NULL;
+  guint n_buckets;
+  double speed;
+
+  g_assert_true (mimic_test_wait_until (whatif_result_ready, run, 15000));
+  result = mimic_whatif_panel_get_result (panel);
+  sensors = mimic_asset_get_sensors (mimic_whatif_panel_get_asset (panel));
+  for (guint i = 0; i < sensors->len && predicted_sensor == NULL; i++)
+    {
+      const MimicAssetSensor *sensor = g_ptr_array_index (sensors, i);
+
+      if (mimic_whatif_result_get_trajectory (result, sensor->id) != NULL)
+        predicted_sensor = sensor->id;
+    }
+  g_assert_nonnull (predicted_sensor);
+  mimic_device_page_set_selected_sensor (page, predicted_sensor);
+
+  series = mimic_device_page_get_prediction_series (page, FALSE);
+  g_assert_nonnull (series);
+  g_assert_cmpint (mimic_chart_series_get_kind (series), ==, MIMIC_CHART_SERIES_PREDICTION);
+  wait.before = g_object_ref (series);
+  wait.before_end = prediction_series_end (series, &n_buckets);
+  g_assert_cmpuint (n_buckets, >, 0);
+  g_assert_true (isfinite (wait.before_end));
+  g_assert_null (mimic_device_page_get_prediction_series (page, TRUE));
+
+  /* The speed moves every reading of a pump. */
+  speed = mimic_whatif_panel_get_value (panel, "speed_setpoint");
+  g_assert_true (mimic_whatif_panel_set_value (panel, "speed_setpoint", speed > 1200 ? 600 : 1800, &error));
+  g_assert_no_error (error);
+  g_assert_true (mimic_test_wait_until (prediction_series_moved, &wait, 15000));
+  series = mimic_device_page_get_prediction_series (page, FALSE);
+  g_test_message ("Prediction of %s at the horizon: %g, %g after the speed change",
+                  predicted_sensor, wait.before_end, prediction_series_end (series, &n_buckets));
+  g_assert_cmpuint (n_buckets, >, 0);
+  g_clear_object (&wait.before);
+
+  /* A pinned scenario gets its own series. */
+  mimic_whatif_panel_pin_scenario (panel);
+  g_assert_nonnull (mimic_device_page_get_prediction_series (page, TRUE));
+  mimic_whatif_panel_unpin_scenario (panel);
+  mimic_whatif_panel_reset_to_live (panel);
+
+  g_assert_false (mimic_device_page_get_show_predicted (page));
+  mimic_device_page_set_show_predicted (page, TRUE);
+  g_assert_true (mimic_device_page_get_show_predicted (page));
+  mimic_test_wait_for_frames (GTK_WIDGET (run->window), 3);
+  mimic_device_page_set_show_predicted (page, FALSE);
+}
+
+/* A command's state colours the part it concerns, and gives way to the
+ * live state once the device acknowledged it. */
+static void
+check_command_state_on_part (DemoRun *run)
+{
+  MimicDevicePage *page = mimic_window_get_device_page (run->window);
+  GtkWidget *panel = gtk_widget_get_first_child (template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE,
+                                                                 "commands_slot"));
+  MimicSceneView *scene = MIMIC_SCENE_VIEW (template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE,
+                                                            "scene_view"));
+  const char *node = mimic_command_panel_get_command_node (MIMIC_COMMAND_PANEL (panel), "set_speed");
+  MimicDisplayState live;
+
+  g_assert_nonnull (node);
+  mimic_device_page_show_view (page, "scene");
+  mimic_test_wait_for_frames (GTK_WIDGET (run->window), 3);
+  live = mimic_scene_view_get_node_state (scene, node);
+
+  g_signal_emit_by_name (panel, "command-state-changed", NULL, node, MIMIC_COMMAND_STATE_SENT);
+  mimic_test_wait_for_frames (GTK_WIDGET (run->window), 3);
+  g_assert_cmpint (mimic_scene_view_get_node_state (scene, node), >=, MIMIC_DISPLAY_STATE_ABNORMAL);
+
+  g_signal_emit_by_name (panel, "command-state-changed", NULL, node, MIMIC_COMMAND_STATE_REJECTED);
+  mimic_test_wait_for_frames (GTK_WIDGET (run->window), 3);
+  g_assert_cmpint (mimic_scene_view_get_node_state (scene, node), >=, MIMIC_DISPLAY_STATE_ALARM_MEDIUM);
+
+  g_signal_emit_by_name (panel, "command-state-changed", NULL, node, MIMIC_COMMAND_STATE_ACKNOWLEDGED);
+  mimic_test_wait_for_frames (GTK_WIDGET (run->window), 3);
+  if (live < MIMIC_DISPLAY_STATE_ALARM_MEDIUM)
+    g_assert_cmpint (mimic_scene_view_get_node_state (scene, node), <, MIMIC_DISPLAY_STATE_ALARM_MEDIUM);
+}
+
+/* The racks follow their schedule: every state of charge stays inside the
+ * management system's band and no rack is left empty. */
+static void
+check_racks_in_band (DemoRun *run)
+{
+  MimicTwinStore *store = mimic_console_get_store (mimic_window_get_console (run->window));
+  const char *racks[] = { "rack-001", "rack-002", "rack-003" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (racks); i++)
+    {
+      MimicTwinDevice *rack = mimic_twin_store_lookup (store, racks[i]);
+      MimicSensorReading soc, power;
+
+      g_assert_nonnull (rack);
+      g_assert_true (mimic_twin_device_get_sensor (rack, "soc", &soc));
+      g_assert_true (mimic_twin_device_get_sensor (rack, "power", &power));
+      g_test_message ("%s: state of charge %.1f %%, power %.1f kW", racks[i], soc.value, power.value);
+      g_assert_cmpfloat (soc.value, >, 12.0);
+      g_assert_cmpfloat (soc.value, <, 93.0);
+      g_assert_cmpfloat (fabs (power.value), <, 60.0);
+    }
+}
+
 static void
 run_demo_scenario (gpointer user_data)
 {
@@ -255,7 +426,6 @@ run_demo_scenario (gpointer user_data)
   /* The console opens with a device selected and drawn. */
   g_assert_true (mimic_test_wait_until (device_selected, run, 10000));
   mimic_test_wait_for_frames (GTK_WIDGET (run->window), 5);
-  take_screenshot (GTK_WIDGET (run->window), "console");
 
   /* Selecting another device shows its page. */
   g_assert_true (mimic_window_select_device (run->window, "rack-001"));
@@ -266,11 +436,20 @@ run_demo_scenario (gpointer user_data)
   check_device_page (run);
 
   check_view_only (run);
+  check_prediction_on_page (run);
+  check_command_state_on_part (run);
 
   /* The worn pump crosses a limit: its alarm is listed, counted in the
    * header and coloured in the fleet. */
   g_assert_true (mimic_test_wait_until (alarm_listed, run, 60000));
   g_test_message ("First alarm after %.2f s", (g_get_monotonic_time () - start) / 1e6);
+  check_racks_in_band (run);
+
+  /* The README's picture: the console as an operator finds it, the pump
+   * with the alarm selected, its 3D model and the one alarm listed. */
+  mimic_device_page_show_view (mimic_window_get_device_page (run->window), "scene");
+  mimic_test_wait_for_frames (GTK_WIDGET (run->window), 5);
+  take_screenshot (GTK_WIDGET (run->window), "console");
   alarm_view = template_child (GTK_WIDGET (run->window), MIMIC_TYPE_WINDOW, "alarm_view");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (run->window), "win.focus-alarms", NULL));
   mimic_test_wait_for_frames (GTK_WIDGET (run->window), 3);
@@ -316,6 +495,126 @@ test_console_demo (void)
 
   g_object_unref (run.app);
   g_free (run.demo_pid);
+}
+
+static gboolean
+has_alarm (MimicConsole        *console,
+           const char          *device_id,
+           const char          *sensor_id,
+           MimicAlarmCondition  condition)
+{
+  GListModel *list = mimic_alarm_manager_get_alarms (mimic_console_get_alarms (console));
+
+  for (guint i = 0, n = g_list_model_get_n_items (list); i < n; i++)
+    {
+      g_autoptr(MimicAlarm) alarm = g_list_model_get_item (list, i);
+
+      if (g_str_equal (mimic_alarm_get_device_id (alarm), device_id) &&
+          g_str_equal (mimic_alarm_get_sensor_id (alarm), sensor_id) &&
+          mimic_alarm_get_condition (alarm) == condition)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A rack whose state of charge falls below its lo limit (10 %) raises the
+ * alarm once the on-delay (30 s of the readings' own time) has passed,
+ * even when its first readings came in the batch with its birth. */
+static void
+test_console_rack_soc_alarm (void)
+{
+  GtkWidget *window = GTK_WIDGET (mimic_window_new (NULL));
+  MimicConsole *console = mimic_window_get_console (MIMIC_WINDOW (window));
+  MimicTwinStore *store = mimic_console_get_store (console);
+  gint64 t0 = g_get_real_time ();
+
+  {
+    g_autoptr(MimicUpdateBatch) birth = mimic_update_batch_new ();
+
+    mimic_update_batch_add_birth (birth, "rack-001", "battery-rack", NULL, t0);
+    mimic_update_batch_add_presence (birth, "rack-001", MIMIC_PRESENCE_ONLINE, t0);
+    mimic_update_batch_add_sample (birth, "rack-001", "soc", t0, 9.0, MIMIC_QUALITY_GOOD);
+    mimic_twin_store_apply_batch (store, birth);
+  }
+
+  /* One reading a second: still within the on-delay after 20 s. */
+  for (guint s = 1; s <= 40; s++)
+    {
+      g_autoptr(MimicUpdateBatch) batch = mimic_update_batch_new ();
+
+      mimic_update_batch_add_sample (batch, "rack-001", "soc", t0 + s * G_USEC_PER_SEC,
+                                     9.0 - 0.05 * s, MIMIC_QUALITY_GOOD);
+      mimic_twin_store_apply_batch (store, batch);
+      if (s == 20)
+        g_assert_false (has_alarm (console, "rack-001", "soc", MIMIC_ALARM_CONDITION_LO));
+    }
+
+  g_assert_true (has_alarm (console, "rack-001", "soc", MIMIC_ALARM_CONDITION_LO));
+  g_assert_false (has_alarm (console, "rack-001", "soc", MIMIC_ALARM_CONDITION_LOLO));
+  g_assert_cmpuint (mimic_fleet_item_get_alarm_priority (mimic_console_lookup_fleet_item (console, "rack-001")),
+                    ==, MIMIC_ALARM_PRIORITY_MEDIUM);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static const char *
+listed_device (GListModel *shown,
+               guint       position)
+{
+  g_autoptr(MimicAlarm) alarm = g_list_model_get_item (shown, position);
+
+  g_assert_nonnull (alarm);
+  /* The manager keeps the alarm, so its id outlives this reference. */
+  return mimic_alarm_get_device_id (alarm);
+}
+
+/* The alarm list sorts by the column the operator picks, and the event
+ * log follows its newest line. */
+static void
+test_console_alarm_sort_and_event_log (void)
+{
+  GtkWidget *window = GTK_WIDGET (mimic_window_new (NULL));
+  MimicConsole *console = mimic_window_get_console (MIMIC_WINDOW (window));
+  MimicAlarmManager *alarms = mimic_console_get_alarms (console);
+  GtkWidget *alarm_view = template_child (window, MIMIC_TYPE_WINDOW, "alarm_view");
+  GtkWidget *event_view = template_child (window, MIMIC_TYPE_WINDOW, "event_view");
+  GtkWidget *notebook = template_child (window, MIMIC_TYPE_WINDOW, "bottom_notebook");
+  GListModel *columns = gtk_column_view_get_columns (GTK_COLUMN_VIEW (alarm_view));
+  g_autoptr(GtkColumnViewColumn) device_column = g_list_model_get_item (columns, 1);
+  GListModel *shown = G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (alarm_view)));
+  GtkAdjustment *adjustment;
+  gint64 t0 = g_get_real_time ();
+
+  gtk_window_present (GTK_WINDOW (window));
+  /* Two deviation alarms: the later one of the lower priority device. */
+  mimic_alarm_manager_set_deviation (alarms, "pump-002", "flow", TRUE, 5.0, t0);
+  mimic_alarm_manager_set_deviation (alarms, "pump-001", "flow", TRUE, 7.0, t0 + G_USEC_PER_SEC);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 2);
+
+  gtk_column_view_sort_by_column (GTK_COLUMN_VIEW (alarm_view), device_column, GTK_SORT_ASCENDING);
+  g_assert_cmpstr (listed_device (shown, 0), ==, "pump-001");
+  g_assert_cmpstr (listed_device (shown, 1), ==, "pump-002");
+  gtk_column_view_sort_by_column (GTK_COLUMN_VIEW (alarm_view), device_column, GTK_SORT_DESCENDING);
+  g_assert_cmpstr (listed_device (shown, 0), ==, "pump-002");
+
+  /* Many more lines than fit: the log shows the last one. */
+  gtk_notebook_set_current_page (GTK_NOTEBOOK (notebook), 1);
+  mimic_test_wait_for_frames (window, 3);
+  for (guint i = 0; i < 200; i++)
+    mimic_console_log_event (console, "line %u", i);
+  mimic_test_wait_for_frames (window, 5);
+  adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (event_view));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >, gtk_adjustment_get_page_size (adjustment));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), >=,
+                     gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment) - 1.0);
+
+  /* Scrolled up to read: a new line leaves the view where it is. */
+  gtk_adjustment_set_value (adjustment, 0.0);
+  mimic_console_log_event (console, "one more");
+  mimic_test_wait_for_frames (window, 3);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
 }
 
 /* 10,000 devices: the list fills, scrolls and filters, and an update of a
@@ -410,6 +709,8 @@ main (int   argc,
 
   g_test_add_func ("/mimic/console/demo", test_console_demo);
   g_test_add_func ("/mimic/console/large-fleet", test_console_large_fleet);
+  g_test_add_func ("/mimic/console/rack-soc-alarm", test_console_rack_soc_alarm);
+  g_test_add_func ("/mimic/console/alarm-sort-event-log", test_console_alarm_sort_and_event_log);
 
   status = g_test_run ();
   g_clear_pointer (&notification_summaries, g_ptr_array_unref);
