@@ -238,6 +238,58 @@ test_history_merges_when_too_many (void)
   g_assert_cmpuint (total, ==, 30 * 24 * 60);
 }
 
+/* The coarse rings get a second's samples when the second is over; a
+ * query in the middle of a second must see them all the same, and count
+ * none of them twice when more of that second follow. */
+static void
+test_history_query_within_open_second (void)
+{
+  g_autoptr(MimicHistory) history = mimic_history_new (4);
+  g_autoptr(GArray) out = new_buckets ();
+  const MimicHistoryBucket *bucket;
+
+  for (gint64 s = 0; s < 20; s++)
+    mimic_history_add (history, T0 + s * G_TIME_SPAN_SECOND, 1);
+  mimic_history_add (history, T0 + 20 * G_TIME_SPAN_SECOND, 2);
+  mimic_history_add (history, T0 + 20 * G_TIME_SPAN_SECOND + 100000, 4);
+  mimic_history_add (history, T0 + 20 * G_TIME_SPAN_SECOND + 200000, 6);
+
+  /* 21 one-second buckets do not fit 3 points: the 10 s ring answers. */
+  mimic_history_query (history, T0, T0 + 30 * G_TIME_SPAN_SECOND - 1, 3, out);
+  g_assert_cmpuint (out->len, ==, 3);
+  bucket = &g_array_index (out, MimicHistoryBucket, 2);
+  g_assert_cmpint (bucket->start_us, ==, T0 + 20 * G_TIME_SPAN_SECOND);
+  g_assert_cmpuint (bucket->count, ==, 3);
+  g_assert_cmpfloat (bucket->min, ==, 2);
+  g_assert_cmpfloat (bucket->max, ==, 6);
+  g_assert_cmpfloat_with_epsilon (bucket->mean, 4, 1e-6);
+
+  /* The same second goes on after the query. */
+  mimic_history_add (history, T0 + 20 * G_TIME_SPAN_SECOND + 500000, 8);
+  g_array_set_size (out, 0);
+  mimic_history_query (history, T0, T0 + 30 * G_TIME_SPAN_SECOND - 1, 3, out);
+  bucket = &g_array_index (out, MimicHistoryBucket, 2);
+  g_assert_cmpuint (bucket->count, ==, 4);
+  g_assert_cmpfloat (bucket->max, ==, 8);
+  g_assert_cmpfloat_with_epsilon (bucket->mean, 5, 1e-6);
+
+  /* A new second folds the old one in once. */
+  mimic_history_add (history, T0 + 21 * G_TIME_SPAN_SECOND, 0);
+  g_array_set_size (out, 0);
+  mimic_history_query (history, T0, T0 + 30 * G_TIME_SPAN_SECOND - 1, 3, out);
+  bucket = &g_array_index (out, MimicHistoryBucket, 2);
+  g_assert_cmpuint (bucket->count, ==, 5);
+  g_assert_cmpfloat (bucket->min, ==, 0);
+  g_assert_cmpfloat_with_epsilon (bucket->mean, 4, 1e-6);
+
+  /* And the coarser rings agree: one minute, every sample once. */
+  g_array_set_size (out, 0);
+  mimic_history_query (history, T0, T0 + G_TIME_SPAN_MINUTE - 1, 1, out);
+  g_assert_cmpuint (out->len, ==, 1);
+  g_assert_cmpuint (g_array_index (out, MimicHistoryBucket, 0).count, ==, 25);
+  g_assert_cmpfloat_with_epsilon (g_array_index (out, MimicHistoryBucket, 0).mean, 40.0 / 25, 1e-6);
+}
+
 static void
 test_history_out_of_order (void)
 {
@@ -330,6 +382,7 @@ main (int   argc,
   g_test_add_func ("/mimic/history/query-bounded", test_history_query_bounded);
   g_test_add_func ("/mimic/history/merges-when-too-many", test_history_merges_when_too_many);
   g_test_add_func ("/mimic/history/out-of-order", test_history_out_of_order);
+  g_test_add_func ("/mimic/history/query-within-open-second", test_history_query_within_open_second);
   g_test_add_func ("/mimic/history/refuses-bad-input", test_history_refuses_bad_input);
   g_test_add_func ("/mimic/history/rollups-from-database", test_history_rollups_from_database);
 

@@ -441,6 +441,71 @@ test_twin_store_out_of_order (void)
 }
 
 static void
+add_values (MimicUpdateBatch *batch,
+            const char       *sensors[],
+            const double      values[],
+            guint             n)
+{
+  for (guint i = 0; i < n; i++)
+    mimic_update_batch_add_sample (batch, "pump-001", sensors[i], T0, values[i], MIMIC_QUALITY_GOOD);
+}
+
+/* Sensors are found by the order they usually come in; another order must
+ * still put every value on its own sensor. Changes made while nobody
+ * listened are not reported later. */
+static void
+test_twin_store_sensor_order_changes (void)
+{
+  g_autoptr(MimicTwinStore) store = mimic_twin_store_new ();
+  g_autoptr(MimicUpdateBatch) first = mimic_update_batch_new ();
+  g_autoptr(MimicUpdateBatch) second = mimic_update_batch_new ();
+  g_autoptr(MimicUpdateBatch) third = mimic_update_batch_new ();
+  const char *in_order[] = { "s0", "s1", "s2" };
+  const char *rotated[] = { "s2", "s0", "s1" };
+  const char *reversed[] = { "s1", "s0" };
+  const double values_1[] = { 0, 1, 2 }, values_2[] = { 12, 10, 1 }, values_3[] = { 21, 10 };
+  SignalLog sensor_log = { 0, }, store_log = { 0, };
+  MimicTwinDevice *device;
+  MimicSensorReading reading;
+
+  add_values (first, in_order, values_1, 3);
+  mimic_twin_store_apply_batch (store, first);
+  device = mimic_twin_store_lookup (store, "pump-001");
+  g_signal_connect (device, "sensors-changed", G_CALLBACK (on_ids_signal), &sensor_log);
+  g_signal_connect (store, "batch-applied", G_CALLBACK (on_ids_signal), &store_log);
+
+  /* s1 keeps its value and time: unchanged. */
+  add_values (second, rotated, values_2, 3);
+  mimic_twin_store_apply_batch (store, second);
+  g_assert_cmpuint (sensor_log.n_emissions, ==, 1);
+  g_assert_cmpuint (g_strv_length (sensor_log.last_ids), ==, 2);
+  g_assert_cmpstr (sensor_log.last_ids[0], ==, "s2");
+  g_assert_cmpstr (sensor_log.last_ids[1], ==, "s0");
+  g_assert_cmpuint (store_log.n_emissions, ==, 1);
+  g_assert_cmpstrv (store_log.last_ids, ((const char *[]) { "pump-001", NULL }));
+
+  add_values (third, reversed, values_3, 2);
+  mimic_twin_store_apply_batch (store, third);
+  g_assert_cmpuint (sensor_log.n_emissions, ==, 2);
+  g_assert_cmpstrv (sensor_log.last_ids, ((const char *[]) { "s1", NULL }));
+
+  for (guint i = 0; i < 3; i++)
+    {
+      const double expected[] = { 10, 21, 12 };
+
+      g_assert_true (mimic_twin_device_get_sensor (device, in_order[i], &reading));
+      g_assert_cmpfloat (reading.value, ==, expected[i]);
+      g_assert_cmpuint (mimic_history_get_n_added (mimic_twin_device_get_history (device, in_order[i])),
+                        ==, i == 2 ? 2 : 3);
+    }
+
+  g_signal_handlers_disconnect_by_data (device, &sensor_log);
+  g_signal_handlers_disconnect_by_data (store, &store_log);
+  signal_log_clear (&sensor_log);
+  signal_log_clear (&store_log);
+}
+
+static void
 test_twin_store_clock_far_ahead (void)
 {
   g_autoptr(MimicTwinStore) store = mimic_twin_store_new ();
@@ -614,6 +679,7 @@ main (int   argc,
   g_test_add_func ("/mimic/twin-store/quality-and-stale", test_twin_store_quality_and_stale);
   g_test_add_func ("/mimic/twin-store/presence-and-last-seen", test_twin_store_presence_and_last_seen);
   g_test_add_func ("/mimic/twin-store/sequence-gaps", test_twin_store_sequence_gaps);
+  g_test_add_func ("/mimic/twin-store/sensor-order-changes", test_twin_store_sensor_order_changes);
   g_test_add_func ("/mimic/twin-store/out-of-order", test_twin_store_out_of_order);
   g_test_add_func ("/mimic/twin-store/clock-far-ahead", test_twin_store_clock_far_ahead);
   g_test_add_func ("/mimic/twin-store/limits", test_twin_store_limits);

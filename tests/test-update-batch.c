@@ -69,6 +69,63 @@ test_update_batch_refuses_non_finite (void)
   g_assert_true (mimic_update_batch_is_empty (batch));
 }
 
+/* Ids are interned by guessing the next one; whatever order they come in,
+ * every sample keeps its own ids, and equal ids share one string. */
+static void
+test_update_batch_ids_in_any_order (void)
+{
+  g_autoptr(MimicUpdateBatch) batch = mimic_update_batch_new ();
+  const char *orders[][3] = {
+    { "s0", "s1", "s2" },
+    { "s0", "s1", "s2" },
+    { "s2", "s0", "s1" },
+    { "s1", "new", "s0" },
+  };
+  const char *devices[] = { "pump-001", "pump-002", "pump-001", "pump-003" };
+  char buffer[16];
+  guint n = 0;
+
+  for (guint m = 0; m < G_N_ELEMENTS (orders); m++)
+    for (guint v = 0; v < 3; v++)
+      {
+        /* A reused buffer, as a decoder hands over ids it does not keep. */
+        g_strlcpy (buffer, orders[m][v], sizeof buffer);
+        mimic_update_batch_add_sample (batch, devices[m], buffer, m, m * 10 + v, MIMIC_QUALITY_GOOD);
+      }
+  /* More distinct sensor ids than the batch remembers still intern. */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_snprintf (buffer, sizeof buffer, "extra-%u", i % 70);
+      mimic_update_batch_add_sample (batch, "pump-004", buffer, 9, i, MIMIC_QUALITY_GOOD);
+    }
+
+  g_assert_cmpuint (mimic_update_batch_get_n_samples (batch), ==, 12 + 100);
+  for (guint m = 0; m < G_N_ELEMENTS (orders); m++)
+    for (guint v = 0; v < 3; v++)
+      {
+        const MimicSample *sample = mimic_update_batch_get_sample (batch, n++);
+
+        g_assert_cmpstr (sample->device_id, ==, devices[m]);
+        g_assert_cmpstr (sample->sensor_id, ==, orders[m][v]);
+        g_assert_cmpfloat (sample->value, ==, m * 10 + v);
+      }
+  for (guint i = 0; i < 100; i++)
+    {
+      const MimicSample *sample = mimic_update_batch_get_sample (batch, n++);
+
+      g_snprintf (buffer, sizeof buffer, "extra-%u", i % 70);
+      g_assert_cmpstr (sample->sensor_id, ==, buffer);
+      if (i >= 70)
+        g_assert_true (sample->sensor_id == mimic_update_batch_get_sample (batch, n - 71)->sensor_id);
+    }
+
+  /* The same id is the same string, wherever it was interned from. */
+  g_assert_true (mimic_update_batch_get_sample (batch, 0)->sensor_id ==
+                 mimic_update_batch_get_sample (batch, 7)->sensor_id);
+  g_assert_true (mimic_update_batch_get_sample (batch, 0)->device_id ==
+                 mimic_update_batch_get_sample (batch, 6)->device_id);
+}
+
 static void
 test_update_batch_names (void)
 {
@@ -87,6 +144,7 @@ main (int   argc,
   g_test_add_func ("/mimic/update-batch/collects-updates", test_update_batch_collects_updates);
   g_test_add_func ("/mimic/update-batch/refuses-non-finite", test_update_batch_refuses_non_finite);
   g_test_add_func ("/mimic/update-batch/names", test_update_batch_names);
+  g_test_add_func ("/mimic/update-batch/ids-in-any-order", test_update_batch_ids_in_any_order);
 
   return g_test_run ();
 }
