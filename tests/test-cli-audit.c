@@ -200,8 +200,8 @@ parse_csv (const char *text)
           g_assert_true (p[0] == '\r' && p[1] == '\n');
           p += 2;
           g_ptr_array_add (fields, NULL);
+          /* Stealing leaves @fields empty for the next record. */
           g_ptr_array_add (rows, g_ptr_array_steal (fields, NULL));
-          fields = g_ptr_array_new ();
         }
     }
 
