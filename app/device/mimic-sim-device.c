@@ -25,6 +25,16 @@
 #define MAX_SUBSTEP_S 10.0
 #define MAX_SUBSTEPS 2000
 
+/* A rack's energy management system: a daily schedule of full cycles,
+ * each discharging at the power setpoint and then charging back at the
+ * same power. It keeps the state of charge between these limits (as
+ * fractions) and idles at a limit until the schedule turns, so a rack in
+ * normal operation stays clear of its state-of-charge alarms. */
+#define RACK_CYCLES_PER_DAY 3.0
+#define RACK_EMS_SOC_LOW    0.15
+#define RACK_EMS_SOC_HIGH   0.90
+#define SECONDS_PER_DAY     86400.0
+
 G_DEFINE_QUARK (mimic-sim-error-quark, mimic_sim_error)
 
 typedef enum
@@ -86,6 +96,8 @@ struct _MimicSimDevice
   double       speed_setpoint;
   gboolean     contactor_closed;      /* rack */
   double       power_setpoint;
+  double       schedule_offset_s;     /* rack: where in its cycle it starts */
+  int          state_soc;
   int          input_ambient;
   int          input_speed;
   int          input_valve;
@@ -110,6 +122,8 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void update_rack_power (MimicSimDevice *self);
 
 G_DEFINE_FINAL_TYPE (MimicSimDevice, mimic_sim_device, G_TYPE_OBJECT)
 
@@ -229,7 +243,6 @@ mimic_sim_device_new (const char  *id,
   guint32 seeds[3];
   const char *model_name;
   guint n_params, n_inputs;
-  int soc;
 
   g_return_val_if_fail (id != NULL, NULL);
   g_return_val_if_fail (MIMIC_IS_ASSET (asset), NULL);
@@ -298,16 +311,21 @@ mimic_sim_device_new (const char  *id,
     }
   else
     {
-      /* A rack on the bus, discharging gently, so it shows life. */
+      /* A rack on the bus, cycling on its schedule at 50 kW. */
       self->contactor_closed = TRUE;
       self->power_setpoint = 50.0;
-      self->inputs[self->input_power] = self->power_setpoint;
     }
 
+  self->state_soc = mimic_model_find_state (model, "soc");
   mimic_model_init_state (model, self->params, self->inputs, NULL, self->state);
-  soc = mimic_model_find_state (model, "soc");
-  if (soc >= 0)
-    self->state[soc] = g_rand_double_range (self->rand, 0.4, 0.8);
+  if (self->state_soc >= 0)
+    self->state[self->state_soc] = g_rand_double_range (self->rand, 0.4, 0.8);
+  if (self->kind == KIND_RACK)
+    {
+      /* Racks of one site do not all turn at the same moment. */
+      self->schedule_offset_s = g_rand_double_range (self->rand, 0.0, SECONDS_PER_DAY / RACK_CYCLES_PER_DAY);
+      update_rack_power (self);
+    }
   mimic_model_compute_outputs (model, 0.0, self->state, self->params, self->inputs, self->outputs);
 
   return g_steal_pointer (&self);
@@ -345,6 +363,27 @@ mimic_sim_device_get_sequence (MimicSimDevice *self)
   return self->sequence;
 }
 
+/* The power the rack's schedule asks for now: the first half of each
+ * cycle discharges at the setpoint, the second charges at it, and the
+ * state-of-charge limits stop either early. An open contactor carries
+ * nothing. */
+static void
+update_rack_power (MimicSimDevice *self)
+{
+  double period_s = SECONDS_PER_DAY / RACK_CYCLES_PER_DAY;
+  double phase = fmod (self->time_s + self->schedule_offset_s, period_s) / period_s;
+  double soc = self->state_soc >= 0 ? self->state[self->state_soc] : 0.5;
+  double power = phase < 0.5 ? self->power_setpoint : -self->power_setpoint;
+
+  if (!self->contactor_closed)
+    power = 0.0;
+  else if (power > 0.0 && soc <= RACK_EMS_SOC_LOW)
+    power = 0.0;
+  else if (power < 0.0 && soc >= RACK_EMS_SOC_HIGH)
+    power = 0.0;
+  self->inputs[self->input_power] = power;
+}
+
 void
 mimic_sim_device_advance (MimicSimDevice *self,
                           double          dt_s)
@@ -365,6 +404,8 @@ mimic_sim_device_advance (MimicSimDevice *self,
 
   for (guint s = 0; s < substeps; s++)
     {
+      if (self->kind == KIND_RACK)
+        update_rack_power (self);
       klass->derivatives (self->model, self->time_s, self->state, self->params, self->inputs, k1);
       for (guint i = 0; i < n; i++)
         predictor[i] = self->state[i] + h * k1[i];
@@ -1048,20 +1089,19 @@ execute_command (MimicSimDevice *self,
       if (strcmp (name, "set_power") == 0)
         {
           self->power_setpoint = json_object_get_double_member (args, "power");
-          if (self->contactor_closed)
-            self->inputs[self->input_power] = self->power_setpoint;
+          update_rack_power (self);
         }
       else if (strcmp (name, "set_coolant_flow") == 0)
         self->inputs[self->input_coolant_flow] = json_object_get_double_member (args, "flow");
       else if (strcmp (name, "open_contactor") == 0)
         {
           self->contactor_closed = FALSE;
-          self->inputs[self->input_power] = 0.0;
+          update_rack_power (self);
         }
       else if (strcmp (name, "close_contactor") == 0)
         {
           self->contactor_closed = TRUE;
-          self->inputs[self->input_power] = self->power_setpoint;
+          update_rack_power (self);
         }
       else
         return g_strdup_printf (_("Device %s cannot execute “%s”"), self->id, name);

@@ -225,14 +225,17 @@ mimic_console_init (MimicConsole *self)
     g_warning ("Asset descriptions in %s: %s", asset_dir, error->message);
 
   self->alarms = mimic_alarm_manager_new ();
-  mimic_alarm_manager_set_twin_store (self->alarms, self->store);
   self->sources = g_list_store_new (MIMIC_TYPE_FEED);
   self->fleet = g_list_store_new (MIMIC_TYPE_FLEET_ITEM);
   self->fleet_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->assets_added = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->events = gtk_string_list_new (NULL);
 
+  /* Before the alarm manager's own handler: a device's asset must be known
+   * to it when the batch with the device's birth and first readings is
+   * judged, or those readings would be passed over. */
   g_signal_connect (self->store, "batch-applied", G_CALLBACK (on_batch_applied), self);
+  mimic_alarm_manager_set_twin_store (self->alarms, self->store);
   g_signal_connect (self->alarms, "transition", G_CALLBACK (on_alarm_transition), self);
   g_signal_connect (self->alarms, "alarm-raised", G_CALLBACK (on_alarm_raised), self);
 }

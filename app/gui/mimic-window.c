@@ -17,6 +17,9 @@
 #include "mimic-window.h"
 
 #define SHELVE_DURATION G_TIME_SPAN_HOUR
+/* How far above the end of the event log still counts as following it:
+ * about three lines. */
+#define EVENT_FOLLOW_SLACK_PX 72.0
 
 struct _MimicWindow
 {
@@ -44,6 +47,7 @@ struct _MimicWindow
   GtkNotebook          *bottom_notebook;
   GtkColumnView        *alarm_view;
   GtkListView          *event_view;
+  gboolean              event_scroll_pending;
   GtkLabel             *alarm_status_label;
 };
 
@@ -564,6 +568,79 @@ alarm_action (GtkWidget  *widget,
     mimic_console_log_event (self->console, _("%s: %s"), mimic_alarm_get_device_id (alarm), error->message);
 }
 
+/* Sorting the alarm list by a column: the manager's own order (priority,
+ * then time) stays until the operator clicks a header. */
+static int
+compare_alarm_time (gconstpointer a,
+                    gconstpointer b,
+                    gpointer      data)
+{
+  gint64 ta = mimic_alarm_get_raised_us ((MimicAlarm *) a);
+  gint64 tb = mimic_alarm_get_raised_us ((MimicAlarm *) b);
+
+  return (ta > tb) - (ta < tb);
+}
+
+static int
+compare_alarm_device (gconstpointer a,
+                      gconstpointer b,
+                      gpointer      data)
+{
+  return g_strcmp0 (mimic_alarm_get_device_id ((MimicAlarm *) a), mimic_alarm_get_device_id ((MimicAlarm *) b));
+}
+
+static int
+compare_alarm_sensor (gconstpointer a,
+                      gconstpointer b,
+                      gpointer      data)
+{
+  return g_strcmp0 (mimic_alarm_get_sensor_id ((MimicAlarm *) a), mimic_alarm_get_sensor_id ((MimicAlarm *) b));
+}
+
+static int
+compare_alarm_condition (gconstpointer a,
+                         gconstpointer b,
+                         gpointer      data)
+{
+  return (int) mimic_alarm_get_condition ((MimicAlarm *) a) - (int) mimic_alarm_get_condition ((MimicAlarm *) b);
+}
+
+static int
+compare_alarm_priority (gconstpointer a,
+                        gconstpointer b,
+                        gpointer      data)
+{
+  return (int) mimic_alarm_get_priority ((MimicAlarm *) a) - (int) mimic_alarm_get_priority ((MimicAlarm *) b);
+}
+
+static int
+compare_alarm_state (gconstpointer a,
+                     gconstpointer b,
+                     gpointer      data)
+{
+  return (int) mimic_alarm_get_state ((MimicAlarm *) a) - (int) mimic_alarm_get_state ((MimicAlarm *) b);
+}
+
+static int
+compare_alarm_value (gconstpointer a,
+                     gconstpointer b,
+                     gpointer      data)
+{
+  double va = mimic_alarm_get_value ((MimicAlarm *) a);
+  double vb = mimic_alarm_get_value ((MimicAlarm *) b);
+
+  /* Alarms without a value go last. */
+  if (!isfinite (va) || !isfinite (vb))
+    return isfinite (vb) - isfinite (va);
+  return (va > vb) - (va < vb);
+}
+
+static GtkSorter *
+alarm_sorter (GCompareDataFunc compare)
+{
+  return GTK_SORTER (gtk_custom_sorter_new (compare, NULL, NULL));
+}
+
 static void
 setup_alarms (MimicWindow *self)
 {
@@ -571,15 +648,19 @@ setup_alarms (MimicWindow *self)
   static const char * const badge_classes[] = { NULL, "alarm-badge-low", "alarm-badge-medium",
                                                 "alarm-badge-high", "alarm-badge-critical" };
 
-  add_column (self->alarm_view, _("Time"), &alarm_time_cell, NULL, FALSE);
-  add_column (self->alarm_view, _("Device"), &alarm_device_cell, NULL, FALSE);
-  add_column (self->alarm_view, _("Sensor"), &alarm_sensor_cell, NULL, TRUE);
-  add_column (self->alarm_view, _("Condition"), &alarm_condition_cell, NULL, FALSE);
-  add_column (self->alarm_view, _("Priority"), &alarm_priority_cell, NULL, FALSE);
-  add_column (self->alarm_view, _("State"), &alarm_state_cell, NULL, FALSE);
-  add_column (self->alarm_view, _("Value"), &alarm_value_cell, NULL, FALSE);
+  GtkSortListModel *alarms_sorted;
 
-  self->alarm_selection = gtk_single_selection_new (g_object_ref (mimic_alarm_manager_get_alarms (alarms)));
+  add_column (self->alarm_view, _("Time"), &alarm_time_cell, alarm_sorter (compare_alarm_time), FALSE);
+  add_column (self->alarm_view, _("Device"), &alarm_device_cell, alarm_sorter (compare_alarm_device), FALSE);
+  add_column (self->alarm_view, _("Sensor"), &alarm_sensor_cell, alarm_sorter (compare_alarm_sensor), TRUE);
+  add_column (self->alarm_view, _("Condition"), &alarm_condition_cell, alarm_sorter (compare_alarm_condition), FALSE);
+  add_column (self->alarm_view, _("Priority"), &alarm_priority_cell, alarm_sorter (compare_alarm_priority), FALSE);
+  add_column (self->alarm_view, _("State"), &alarm_state_cell, alarm_sorter (compare_alarm_state), FALSE);
+  add_column (self->alarm_view, _("Value"), &alarm_value_cell, alarm_sorter (compare_alarm_value), FALSE);
+
+  alarms_sorted = gtk_sort_list_model_new (g_object_ref (mimic_alarm_manager_get_alarms (alarms)),
+                                           g_object_ref (gtk_column_view_get_sorter (self->alarm_view)));
+  self->alarm_selection = gtk_single_selection_new (G_LIST_MODEL (alarms_sorted));
   gtk_column_view_set_model (self->alarm_view, GTK_SELECTION_MODEL (self->alarm_selection));
 
   /* Highest priority first, as the list is sorted. */
@@ -627,6 +708,41 @@ event_bind (GtkSignalListItemFactory *factory,
                        gtk_string_object_get_string (line));
 }
 
+/* The newest line is the one an operator looks for, so the log follows it
+ * unless the operator scrolled up to read an older one. */
+static void
+scroll_events_to_end (gpointer data)
+{
+  MimicWindow *self = data;
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->event_view));
+
+  self->event_scroll_pending = FALSE;
+  if (adjustment != NULL)
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  g_object_unref (self);
+}
+
+static void
+on_events_changed (GListModel  *events,
+                   guint        position,
+                   guint        removed,
+                   guint        added,
+                   MimicWindow *self)
+{
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->event_view));
+  double bottom;
+
+  if (added == 0 || self->event_scroll_pending || adjustment == NULL)
+    return;
+  bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+  if (gtk_adjustment_get_value (adjustment) < bottom - EVENT_FOLLOW_SLACK_PX)
+    return;
+
+  /* After the list view has measured the new rows. */
+  self->event_scroll_pending = TRUE;
+  g_idle_add_once (scroll_events_to_end, g_object_ref (self));
+}
+
 static void
 setup_events (MimicWindow *self)
 {
@@ -639,6 +755,8 @@ setup_events (MimicWindow *self)
   gtk_list_view_set_factory (self->event_view, factory);
   gtk_list_view_set_model (self->event_view, GTK_SELECTION_MODEL (selection));
   g_object_unref (selection);
+  g_signal_connect_object (mimic_console_get_events (self->console), "items-changed",
+                           G_CALLBACK (on_events_changed), self, 0);
 }
 
 /* ---- Menu actions ---------------------------------------------------- */
