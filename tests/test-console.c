@@ -477,7 +477,7 @@ static void
 test_console_demo (void)
 {
   DemoRun run = { 0 };
-  char *argv[] = { "mimic", "--demo", "--demo-speed", "1200", "--demo-wear-rate", "1000", NULL };
+  char *argv[] = { "mimic", "--demo", "--demo-speed", "1200", "--demo-wear-rate", "200", NULL };
   int status;
   g_autofree char *proc = NULL;
 
