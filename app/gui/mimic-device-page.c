@@ -12,7 +12,6 @@
 #include "mimic-chart-series.h"
 #include "mimic-command-panel.h"
 #include "mimic-device-page.h"
-#include "mimic-model-runner.h"
 #include "mimic-prediction.h"
 #include "mimic-scene-view.h"
 #include "mimic-schematic-view.h"
@@ -29,7 +28,10 @@ struct _MimicDevicePage
   MimicConsole       *console;
   MimicTwinDevice    *device;
   MimicAsset         *asset;
-  MimicModelRunner   *runner;
+  /* The asset's default model, for the side panels until the twin
+   * runtime has the device's calibrated one. */
+  MimicModel         *default_model;
+  MimicModel         *panel_model;       /* the one the side panels have */
   GHashTable         *expected;          /* sensor id → MimicHistory */
   GCancellable       *load_cancellable;
   char               *device_id;
@@ -69,13 +71,27 @@ struct _MimicDevicePage
 
 G_DEFINE_FINAL_TYPE (MimicDevicePage, mimic_device_page, GTK_TYPE_WIDGET)
 
+/* The device's calibrated model from the twin runtime, or the asset's
+ * default one until the runtime has it. */
+static MimicModel *
+side_panel_model (MimicDevicePage *self)
+{
+  MimicTwinRuntime *runtime = self->console != NULL ? mimic_console_get_twin_runtime (self->console) : NULL;
+  MimicModel *calibrated = NULL;
+
+  if (runtime != NULL && self->device != NULL && self->device_id != NULL)
+    calibrated = mimic_twin_runtime_get_model (runtime, self->device_id);
+  return calibrated != NULL ? calibrated : self->default_model;
+}
+
 /* The one place the side panels are told about the device. */
 static void
 update_side_panels (MimicDevicePage *self)
 {
-  MimicModel *model = self->runner != NULL ? mimic_model_runner_get_model (self->runner) : NULL;
+  MimicModel *model = side_panel_model (self);
   MimicCommandManager *manager = self->console != NULL ? mimic_console_get_command_manager (self->console) : NULL;
 
+  g_set_object (&self->panel_model, model);
   mimic_whatif_panel_set_device (MIMIC_WHATIF_PANEL (self->whatif_panel), self->asset, self->device, model);
   mimic_command_panel_set_manager (MIMIC_COMMAND_PANEL (self->command_panel), manager);
   mimic_command_panel_set_device (MIMIC_COMMAND_PANEL (self->command_panel), self->asset, self->device, model);
@@ -121,11 +137,25 @@ sensor_display_state (MimicDevicePage           *self,
   return MIMIC_DISPLAY_STATE_NORMAL;
 }
 
+/* The calibrated model's expected value of a sensor it predicts (not of a
+ * measured condition that drives it). */
+static gboolean
+get_expectation (MimicDevicePage      *self,
+                 const char           *sensor_id,
+                 MimicTwinExpectation *out)
+{
+  MimicTwinRuntime *runtime = self->console != NULL ? mimic_console_get_twin_runtime (self->console) : NULL;
+
+  return runtime != NULL && self->device_id != NULL &&
+         mimic_twin_runtime_get_expectation (runtime, self->device_id, sensor_id, out) &&
+         !out->drives_input && isfinite (out->expected);
+}
+
 static void
 update_residual_label (MimicDevicePage *self)
 {
   MimicSensorReading reading;
-  double expected;
+  MimicTwinExpectation expectation;
   const MimicAssetSensor *sensor;
 
   if (self->selected_sensor == NULL || self->device == NULL || self->asset == NULL ||
@@ -136,12 +166,12 @@ update_residual_label (MimicDevicePage *self)
       return;
     }
 
-  if (self->runner != NULL && mimic_model_runner_get_expected (self->runner, self->selected_sensor, &expected))
+  if (get_expectation (self, self->selected_sensor, &expectation))
     {
       g_autofree char *text =
         g_strdup_printf (_("Actual %.4g %s · expected %.4g · residual %+.3g"),
                          reading.value, sensor->unit != NULL ? sensor->unit : "",
-                         expected, reading.value - expected);
+                         expectation.expected, reading.value - expectation.expected);
       gtk_label_set_label (self->residual_label, text);
     }
   else
@@ -360,6 +390,15 @@ on_prediction_changed (MimicWhatifPanel  *panel,
   update_prediction_views (self);
 }
 
+/* Pinning keeps the result, so it gives no "prediction-changed". */
+static void
+on_pinned_result_changed (MimicWhatifPanel *panel,
+                          GParamSpec       *pspec,
+                          MimicDevicePage  *self)
+{
+  update_prediction_views (self);
+}
+
 static void
 on_show_predicted_toggled (GtkToggleButton *button,
                            MimicDevicePage *self)
@@ -447,25 +486,26 @@ on_sensors_changed (MimicTwinDevice    *device,
                     const char * const *sensor_ids,
                     MimicDevicePage    *self)
 {
-  if (self->runner != NULL)
+  /* The twin runtime judged these readings first (it listens from the
+   * device's birth): keep its expected values for the chart. */
+  for (guint i = 0; sensor_ids[i] != NULL; i++)
     {
-      for (guint i = 0; sensor_ids[i] != NULL; i++)
-        {
-          MimicSensorReading reading;
-          MimicModelResidual residual;
+      MimicTwinExpectation expectation;
+      MimicHistory *history;
+      gint64 newest_us;
 
-          if (!mimic_twin_device_get_sensor (device, sensor_ids[i], &reading) ||
-              reading.quality != MIMIC_QUALITY_GOOD)
-            continue;
-          /* Sensors the model does not know are simply not expected. */
-          if (mimic_model_runner_push (self->runner, sensor_ids[i], reading.timestamp_us,
-                                       reading.value, &residual, NULL) &&
-              !residual.drives_input && isfinite (residual.expected))
-            mimic_history_add (expected_history (self, sensor_ids[i]),
-                               residual.timestamp_us, residual.expected);
-        }
+      /* Sensors the model does not know are simply not expected. */
+      if (!get_expectation (self, sensor_ids[i], &expectation))
+        continue;
+      history = expected_history (self, sensor_ids[i]);
+      if (mimic_history_get_newest (history, &newest_us, NULL) && newest_us >= expectation.timestamp_us)
+        continue;
+      mimic_history_add (history, expectation.timestamp_us, expectation.expected);
     }
 
+  /* The runtime's model for the side panels, once it has one. */
+  if (self->whatif_panel != NULL && side_panel_model (self) != self->panel_model)
+    update_side_panels (self);
   queue_apply (self);
 }
 
@@ -496,7 +536,7 @@ rebuild_chart (MimicDevicePage *self)
                                   mimic_twin_device_get_history (self->device, sensor->id));
   mimic_trend_chart_add_series (self->trend_chart, self->actual_series);
 
-  if (self->runner != NULL)
+  if (self->default_model != NULL && self->console != NULL && mimic_console_get_twin_runtime (self->console) != NULL)
     {
       self->expected_series = mimic_chart_series_new (MIMIC_CHART_SERIES_EXPECTED, _("Expected"),
                                                       sensor->unit, &expected_colour);
@@ -611,7 +651,7 @@ start_model (MimicDevicePage *self)
           g_clear_error (&error);
         }
     }
-  self->runner = mimic_model_runner_new (model);
+  self->default_model = g_steal_pointer (&model);
 }
 
 static void
@@ -627,7 +667,8 @@ clear_device (MimicDevicePage *self)
     g_signal_handlers_disconnect_by_data (self->device, self);
   g_clear_object (&self->device);
   g_clear_object (&self->asset);
-  g_clear_object (&self->runner);
+  g_clear_object (&self->default_model);
+  g_clear_object (&self->panel_model);
   g_hash_table_remove_all (self->expected);
   g_clear_pointer (&self->selected_sensor, g_free);
 
@@ -771,6 +812,7 @@ mimic_device_page_init (MimicDevicePage *self)
   gtk_box_append (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->subtitle_label))), self->predicted_toggle);
   g_signal_connect (self->predicted_toggle, "toggled", G_CALLBACK (on_show_predicted_toggled), self);
   g_signal_connect (self->whatif_panel, "prediction-changed", G_CALLBACK (on_prediction_changed), self);
+  g_signal_connect (self->whatif_panel, "notify::pinned-result", G_CALLBACK (on_pinned_result_changed), self);
   g_signal_connect (self->command_panel, "command-state-changed", G_CALLBACK (on_command_state_changed), self);
 }
 
