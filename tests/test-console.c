@@ -617,6 +617,56 @@ test_console_alarm_sort_and_event_log (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The device page draws the expected values of the twin runtime's
+ * calibrated model, whose deviation alarms go to the console's list. */
+static void
+test_console_expected_from_runtime (void)
+{
+  GtkWidget *window = GTK_WIDGET (mimic_window_new (NULL));
+  MimicConsole *console = mimic_window_get_console (MIMIC_WINDOW (window));
+  MimicTwinStore *store = mimic_console_get_store (console);
+  MimicTwinRuntime *runtime = mimic_console_get_twin_runtime (console);
+  MimicDevicePage *page = mimic_window_get_device_page (MIMIC_WINDOW (window));
+  GtkWidget *residual = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "residual_label");
+  gint64 t0 = g_get_real_time () - 60 * G_USEC_PER_SEC;
+  MimicTwinExpectation expectation;
+  g_autofree char *expected_text = NULL;
+
+  g_assert_nonnull (runtime);
+  g_assert_true (mimic_twin_runtime_get_alarm_manager (runtime) == mimic_console_get_alarms (console));
+  g_assert_nonnull (mimic_twin_runtime_get_anomaly_detector (runtime));
+
+  gtk_window_present (GTK_WINDOW (window));
+  for (guint s = 0; s < 30; s++)
+    {
+      g_autoptr(MimicUpdateBatch) batch = mimic_update_batch_new ();
+      gint64 t = t0 + s * G_USEC_PER_SEC;
+
+      if (s == 0)
+        {
+          mimic_update_batch_add_birth (batch, "pump-001", "pump-skid", NULL, t);
+          mimic_update_batch_add_presence (batch, "pump-001", MIMIC_PRESENCE_ONLINE, t);
+        }
+      mimic_update_batch_add_sample (batch, "pump-001", "speed", t, 1480, MIMIC_QUALITY_GOOD);
+      mimic_update_batch_add_sample (batch, "pump-001", "flow", t, 160, MIMIC_QUALITY_GOOD);
+      mimic_update_batch_add_sample (batch, "pump-001", "winding_temp", t, 75 + 0.01 * s, MIMIC_QUALITY_GOOD);
+      mimic_twin_store_apply_batch (store, batch);
+      if (s == 0)
+        {
+          g_assert_true (mimic_window_select_device (MIMIC_WINDOW (window), "pump-001"));
+          mimic_device_page_set_selected_sensor (page, "winding_temp");
+        }
+    }
+  mimic_test_wait_for_frames (window, 3);
+
+  g_assert_true (mimic_twin_runtime_get_expectation (runtime, "pump-001", "winding_temp", &expectation));
+  expected_text = g_strdup_printf ("expected %.4g", expectation.expected);
+  g_test_message ("%s", gtk_label_get_label (GTK_LABEL (residual)));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (residual)), expected_text));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* 10,000 devices: the list fills, scrolls and filters, and an update of a
  * few devices touches only their rows. */
 static void
@@ -711,6 +761,7 @@ main (int   argc,
   g_test_add_func ("/mimic/console/large-fleet", test_console_large_fleet);
   g_test_add_func ("/mimic/console/rack-soc-alarm", test_console_rack_soc_alarm);
   g_test_add_func ("/mimic/console/alarm-sort-event-log", test_console_alarm_sort_and_event_log);
+  g_test_add_func ("/mimic/console/expected-from-runtime", test_console_expected_from_runtime);
 
   status = g_test_run ();
   g_clear_pointer (&notification_summaries, g_ptr_array_unref);

@@ -21,6 +21,7 @@ struct _MimicConsole
   MimicTwinStore       *store;
   MimicAssetRegistry   *assets;
   MimicAlarmManager    *alarms;
+  MimicTwinRuntime     *runtime;
   MimicCommandManager  *commands;
   MimicAuditLog        *audit_log;
   GListStore           *sources;
@@ -171,6 +172,7 @@ mimic_console_dispose (GObject *object)
   mimic_console_stop_sources (self);
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
+  g_clear_object (&self->runtime);
   if (self->alarms != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->alarms, self);
@@ -236,6 +238,17 @@ mimic_console_init (MimicConsole *self)
    * judged, or those readings would be passed over. */
   g_signal_connect (self->store, "batch-applied", G_CALLBACK (on_batch_applied), self);
   mimic_alarm_manager_set_twin_store (self->alarms, self->store);
+
+  /* Every device with a known asset gets its calibrated model: expected
+   * values for the trends, and "deviates from model" alarms once the
+   * detector has learnt the unit's normal. */
+  self->runtime = mimic_twin_runtime_new (self->store, self->assets);
+  {
+    g_autoptr(MimicAnomalyDetector) detector = mimic_anomaly_detector_new ();
+
+    mimic_twin_runtime_set_anomaly_detector (self->runtime, detector);
+  }
+  mimic_twin_runtime_set_alarm_manager (self->runtime, self->alarms);
   g_signal_connect (self->alarms, "transition", G_CALLBACK (on_alarm_transition), self);
   g_signal_connect (self->alarms, "alarm-raised", G_CALLBACK (on_alarm_raised), self);
 }
@@ -268,6 +281,14 @@ mimic_console_get_alarms (MimicConsole *self)
   g_return_val_if_fail (MIMIC_IS_CONSOLE (self), NULL);
 
   return self->alarms;
+}
+
+MimicTwinRuntime *
+mimic_console_get_twin_runtime (MimicConsole *self)
+{
+  g_return_val_if_fail (MIMIC_IS_CONSOLE (self), NULL);
+
+  return self->runtime;
 }
 
 MimicCommandManager *

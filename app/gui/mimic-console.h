@@ -11,6 +11,7 @@
 #include "mimic-command-manager.h"
 #include "mimic-feed.h"
 #include "mimic-fleet-item.h"
+#include "mimic-twin-runtime.h"
 #include "mimic-twin-store.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,9 @@ MimicConsole        *mimic_console_new                  (void);
 MimicTwinStore      *mimic_console_get_store            (MimicConsole  *self);
 MimicAssetRegistry  *mimic_console_get_assets           (MimicConsole  *self);
 MimicAlarmManager   *mimic_console_get_alarms           (MimicConsole  *self);
+/* The calibrated model of every device: expected values and deviation
+ * alarms (to the console's alarm manager). */
+MimicTwinRuntime    *mimic_console_get_twin_runtime     (MimicConsole  *self);
 /* The command manager of the first source that can carry commands, or
  * NULL while there is none. */
 MimicCommandManager *mimic_console_get_command_manager  (MimicConsole  *self);
