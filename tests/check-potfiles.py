@@ -61,7 +61,8 @@ with open(os.path.join(root, 'po', 'LINGUAS'), encoding='utf-8') as f:
 
 # Extract the current strings the way the build does, so a translation that
 # lags behind the sources fails here rather than in front of a user.
-tmpdir = tempfile.mkdtemp(prefix='mimic-pot-')
+tmpdir_holder = tempfile.TemporaryDirectory(prefix='mimic-pot-')
+tmpdir = tmpdir_holder.name
 pot = os.path.join(tmpdir, 'mimic.pot')
 xgettext = subprocess.run(
     ['xgettext', '--package-name=mimic', '--from-code=UTF-8', '--add-comments',
