@@ -25,6 +25,18 @@ gaussian (GRand *rand)
   return sqrt (-2.0 * log (u)) * cos (2.0 * G_PI * v);
 }
 
+/* The CUSUM on every sample, with the slow centre of the first
+ * version: what the tests below measure against theory. */
+static MimicAnomalyDetector *
+new_per_sample_detector (void)
+{
+  MimicAnomalyDetector *detector = mimic_anomaly_detector_new ();
+
+  mimic_anomaly_detector_set_block_samples (detector, 1);
+  mimic_anomaly_detector_set_adaptation_samples (detector, 20000);
+  return detector;
+}
+
 static void
 warm_up (MimicAnomalyDetector *detector,
          GRand                *rand,
@@ -50,7 +62,7 @@ test_white_noise (void)
 
   for (guint k = 0; k < G_N_ELEMENTS (hs); k++)
     {
-      g_autoptr(MimicAnomalyDetector) detector = mimic_anomaly_detector_new ();
+      g_autoptr(MimicAnomalyDetector) detector = new_per_sample_detector ();
       g_autoptr(GRand) rand = g_rand_new_with_seed (2024);
 
       mimic_anomaly_detector_set_decision_h (detector, hs[k]);
@@ -88,7 +100,7 @@ test_slow_drift (void)
 {
   for (int direction = -1; direction <= 1; direction += 2)
     {
-      g_autoptr(MimicAnomalyDetector) detector = mimic_anomaly_detector_new ();
+      g_autoptr(MimicAnomalyDetector) detector = new_per_sample_detector ();
       g_autoptr(GRand) rand = g_rand_new_with_seed (7);
       MimicAnomalyState state;
       guint64 sample = 0;
@@ -123,7 +135,7 @@ test_slow_drift (void)
 static void
 test_step (void)
 {
-  g_autoptr(MimicAnomalyDetector) detector = mimic_anomaly_detector_new ();
+  g_autoptr(MimicAnomalyDetector) detector = new_per_sample_detector ();
   g_autoptr(GRand) rand = g_rand_new_with_seed (11);
   guint64 sample = 0;
   guint delay = 0, back = 0;
@@ -151,7 +163,7 @@ test_step (void)
 static void
 test_robust_warmup (void)
 {
-  g_autoptr(MimicAnomalyDetector) detector = mimic_anomaly_detector_new ();
+  g_autoptr(MimicAnomalyDetector) detector = new_per_sample_detector ();
   g_autoptr(GRand) rand = g_rand_new_with_seed (3);
   MimicAnomalyState state;
 
@@ -179,7 +191,7 @@ test_robust_warmup (void)
 static void
 test_non_finite (void)
 {
-  g_autoptr(MimicAnomalyDetector) detector = mimic_anomaly_detector_new ();
+  g_autoptr(MimicAnomalyDetector) detector = new_per_sample_detector ();
   g_autoptr(GRand) rand = g_rand_new_with_seed (5);
   MimicAnomalyState before, after;
   guint64 sample = 0;
@@ -204,7 +216,7 @@ test_non_finite (void)
 static void
 test_alarm (void)
 {
-  g_autoptr(MimicAnomalyDetector) detector = mimic_anomaly_detector_new ();
+  g_autoptr(MimicAnomalyDetector) detector = new_per_sample_detector ();
   g_autoptr(MimicAlarmManager) manager = mimic_alarm_manager_new ();
   g_autoptr(GRand) rand = g_rand_new_with_seed (9);
   g_autoptr(GError) error = NULL;
@@ -257,7 +269,7 @@ test_alarm (void)
 static void
 test_properties (void)
 {
-  g_autoptr(MimicAnomalyDetector) detector = mimic_anomaly_detector_new ();
+  g_autoptr(MimicAnomalyDetector) detector = new_per_sample_detector ();
   guint n_notify = 0;
 
   g_signal_connect_swapped (detector, "notify", G_CALLBACK (g_atomic_int_inc), &n_notify);
@@ -275,6 +287,56 @@ test_properties (void)
   g_assert_cmpuint (mimic_anomaly_detector_get_warmup_samples (detector), ==, 100);
 }
 
+/* With the defaults (block means): AR(1) noise with ρ = 0.9, which a
+ * per-sample CUSUM calls a shift within hours, stays quiet; a drift of
+ * 1 σ per 500 samples is still found within a bounded delay. */
+static void
+test_correlated_noise (void)
+{
+  g_autoptr(MimicAnomalyDetector) detector = mimic_anomaly_detector_new ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (99);
+  const double rho = 0.9;
+  double noise = 0.0;
+  guint alarms = 0, delay = 0;
+  guint64 sample = 0;
+
+  for (guint s = 0; s < 10; s++)
+    {
+      g_autofree char *sensor = g_strdup_printf ("ar%02u", s);
+      gboolean was = FALSE;
+
+      for (guint i = 0; i < 50000; i++, sample++)
+        {
+          gboolean now;
+
+          noise = rho * noise + sqrt (1 - rho * rho) * SIGMA * gaussian (rand);
+          now = mimic_anomaly_detector_push (detector, "dev", sensor, T0 + sample * PERIOD,
+                                             EXPECTED + OFFSET + noise, EXPECTED);
+          if (now && !was)
+            alarms++;
+          was = now;
+        }
+    }
+  g_test_message ("AR(1) ρ = %.1f: %u false alarms in 500000 samples", rho, alarms);
+  g_assert_cmpuint (alarms, ==, 0);
+
+  for (guint i = 1; i <= 5000; i++, sample++)
+    {
+      double drift = SIGMA * i / 500.0;
+
+      noise = rho * noise + sqrt (1 - rho * rho) * SIGMA * gaussian (rand);
+      if (mimic_anomaly_detector_push (detector, "dev", "ar00", T0 + sample * PERIOD,
+                                       EXPECTED + OFFSET + drift + noise, EXPECTED))
+        {
+          delay = i;
+          break;
+        }
+    }
+  g_test_message ("drift of 1 σ per 500 samples found after %u samples", delay);
+  g_assert_cmpuint (delay, >, 0);
+  g_assert_cmpuint (delay, <=, 2500);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -283,6 +345,7 @@ main (int   argc,
 
   g_test_add_func ("/mimic/anomaly/white-noise", test_white_noise);
   g_test_add_func ("/mimic/anomaly/slow-drift", test_slow_drift);
+  g_test_add_func ("/mimic/anomaly/correlated-noise", test_correlated_noise);
   g_test_add_func ("/mimic/anomaly/step", test_step);
   g_test_add_func ("/mimic/anomaly/robust-warmup", test_robust_warmup);
   g_test_add_func ("/mimic/anomaly/non-finite", test_non_finite);

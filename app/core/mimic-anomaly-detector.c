@@ -36,6 +36,8 @@ typedef struct
   char              *sensor_id;
   GArray            *warmup;        /* double residuals; NULL once warmed up */
   GArray            *warmup_scale;  /* |expected|, for the σ floor */
+  double             block_sum;     /* residuals of the block under way */
+  guint              block_n;
   MimicAnomalyState  state;
 } Track;
 
@@ -47,6 +49,7 @@ struct _MimicAnomalyDetector
   double             decision_h;
   guint              warmup_samples;
   guint              adaptation_samples;
+  guint              block_samples;
   GHashTable        *tracks;         /* "device\x1fsensor" → Track */
   MimicAlarmManager *manager;
   gulong             transition_handler;
@@ -59,6 +62,7 @@ enum {
   PROP_DECISION_H,
   PROP_WARMUP_SAMPLES,
   PROP_ADAPTATION_SAMPLES,
+  PROP_BLOCK_SAMPLES,
   N_PROPS
 };
 
@@ -126,6 +130,9 @@ mimic_anomaly_detector_get_property (GObject    *object,
     case PROP_ADAPTATION_SAMPLES:
       g_value_set_uint (value, self->adaptation_samples);
       break;
+    case PROP_BLOCK_SAMPLES:
+      g_value_set_uint (value, self->block_samples);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -153,6 +160,9 @@ mimic_anomaly_detector_set_property (GObject      *object,
     case PROP_ADAPTATION_SAMPLES:
       mimic_anomaly_detector_set_adaptation_samples (self, g_value_get_uint (value));
       break;
+    case PROP_BLOCK_SAMPLES:
+      mimic_anomaly_detector_set_block_samples (self, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -177,6 +187,8 @@ mimic_anomaly_detector_class_init (MimicAnomalyDetectorClass *klass)
     g_param_spec_uint ("warmup-samples", NULL, NULL, 10, 1000000, MIMIC_ANOMALY_DEFAULT_WARMUP_SAMPLES, flags);
   properties[PROP_ADAPTATION_SAMPLES] =
     g_param_spec_uint ("adaptation-samples", NULL, NULL, 0, G_MAXUINT, MIMIC_ANOMALY_DEFAULT_ADAPTATION_SAMPLES, flags);
+  properties[PROP_BLOCK_SAMPLES] =
+    g_param_spec_uint ("block-samples", NULL, NULL, 1, 100000, MIMIC_ANOMALY_DEFAULT_BLOCK_SAMPLES, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -199,6 +211,7 @@ mimic_anomaly_detector_init (MimicAnomalyDetector *self)
   self->decision_h = MIMIC_ANOMALY_DEFAULT_DECISION_H;
   self->warmup_samples = MIMIC_ANOMALY_DEFAULT_WARMUP_SAMPLES;
   self->adaptation_samples = MIMIC_ANOMALY_DEFAULT_ADAPTATION_SAMPLES;
+  self->block_samples = MIMIC_ANOMALY_DEFAULT_BLOCK_SAMPLES;
   self->tracks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, track_free);
 }
 
@@ -287,6 +300,26 @@ mimic_anomaly_detector_set_adaptation_samples (MimicAnomalyDetector *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ADAPTATION_SAMPLES]);
 }
 
+guint
+mimic_anomaly_detector_get_block_samples (MimicAnomalyDetector *self)
+{
+  g_return_val_if_fail (MIMIC_IS_ANOMALY_DETECTOR (self), 0);
+  return self->block_samples;
+}
+
+void
+mimic_anomaly_detector_set_block_samples (MimicAnomalyDetector *self,
+                                          guint                 n)
+{
+  g_return_if_fail (MIMIC_IS_ANOMALY_DETECTOR (self));
+  g_return_if_fail (n >= 1);
+
+  if (self->block_samples == n)
+    return;
+  self->block_samples = n;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BLOCK_SAMPLES]);
+}
+
 static void
 on_transition (MimicAlarmManager            *manager,
                MimicAlarm                   *alarm,
@@ -338,23 +371,79 @@ median (GArray *values)
   return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-static void
-finish_warmup (Track *track)
+/* Lag-1 autocorrelation of @values around their mean. */
+static double
+lag1_autocorrelation (const double *values,
+                      guint         n)
 {
-  double center, mad, scale;
+  double mean = 0.0, num = 0.0, den = 0.0;
+
+  for (guint i = 0; i < n; i++)
+    mean += values[i] / n;
+  for (guint i = 0; i < n; i++)
+    {
+      den += (values[i] - mean) * (values[i] - mean);
+      if (i + 1 < n)
+        num += (values[i] - mean) * (values[i + 1] - mean);
+    }
+  return den > 0.0 ? num / den : 0.0;
+}
+
+static void
+finish_warmup (Track *track,
+               guint  block_samples)
+{
+  g_autoptr(GArray) block_means = g_array_new (FALSE, FALSE, sizeof (double));
+  guint n = track->warmup->len;
+  double *values = (double *) track->warmup->data;
+  double center, mad, scale, sigma_sample, sigma_block, rho, block_center;
+
+  /* Before the median sorts the warm-up: its order matters here. */
+  rho = lag1_autocorrelation (values, n);
+  for (guint start = 0; start + block_samples <= n; start += block_samples)
+    {
+      double sum = 0.0;
+
+      for (guint i = start; i < start + block_samples; i++)
+        sum += values[i];
+      sum /= block_samples;
+      g_array_append_val (block_means, sum);
+    }
 
   center = median (track->warmup);
-  for (guint i = 0; i < track->warmup->len; i++)
-    {
-      double *v = &g_array_index (track->warmup, double, i);
-
-      *v = fabs (*v - center);
-    }
+  for (guint i = 0; i < n; i++)
+    values[i] = fabs (values[i] - center);
   mad = median (track->warmup);
   scale = median (track->warmup_scale);
+  sigma_sample = MAX (1.4826 * mad, MAX (MIMIC_ANOMALY_DEFAULT_MIN_RELATIVE_SIGMA * scale, 1e-9));
+
+  /* Batch means: the spread of the block means themselves, which is
+   * larger than σ/√N when neighbouring residuals are correlated. */
+  sigma_block = sigma_sample / sqrt (block_samples);
+  if (block_means->len >= 2)
+    {
+      block_center = median (block_means);
+      for (guint i = 0; i < block_means->len; i++)
+        {
+          double *v = &g_array_index (block_means, double, i);
+
+          *v = fabs (*v - block_center);
+        }
+      sigma_block = MAX (sigma_block, 1.4826 * median (block_means));
+    }
+
+  /* A residual whose neighbours are significantly correlated carries an
+   * error of the model that wanders over hours, longer than the warm-up
+   * can measure: averaging a block then removes the noise but not the
+   * wander, so such a sensor gets no credit for it. White noise keeps
+   * the full gain of √N. */
+  if (block_samples > 1 && rho > MIMIC_ANOMALY_CORRELATION_SIGNIFICANCE / sqrt (n))
+    sigma_block = MAX (sigma_block, sigma_sample);
 
   track->state.center = center;
-  track->state.sigma = MAX (1.4826 * mad, MAX (MIMIC_ANOMALY_DEFAULT_MIN_RELATIVE_SIGMA * scale, 1e-9));
+  track->state.sigma = sigma_block;
+  track->state.sigma_sample = sigma_sample;
+  track->state.autocorrelation = rho;
   track->state.warmed_up = TRUE;
   g_clear_pointer (&track->warmup, g_array_unref);
   g_clear_pointer (&track->warmup_scale, g_array_unref);
@@ -364,6 +453,8 @@ static void
 start_warmup (Track *track)
 {
   memset (&track->state, 0, sizeof track->state);
+  track->block_sum = 0.0;
+  track->block_n = 0;
   g_clear_pointer (&track->warmup, g_array_unref);
   g_clear_pointer (&track->warmup_scale, g_array_unref);
   track->warmup = g_array_new (FALSE, FALSE, sizeof (double));
@@ -444,9 +535,18 @@ mimic_anomaly_detector_push (MimicAnomalyDetector *self,
       g_array_append_val (track->warmup_scale, scale);
       state->n_warmup = track->warmup->len;
       if (track->warmup->len >= self->warmup_samples)
-        finish_warmup (track);
+        finish_warmup (track, MIN (self->block_samples, self->warmup_samples / 2));
       return FALSE;
     }
+
+  /* The statistic moves once per block, on the block's mean. */
+  track->block_sum += residual;
+  track->block_n++;
+  if (track->block_n < MIN (self->block_samples, self->warmup_samples / 2))
+    return state->deviating;
+  residual = track->block_sum / track->block_n;
+  track->block_sum = 0.0;
+  track->block_n = 0;
 
   z = (residual - state->center) / state->sigma;
   cap = 2.0 * self->decision_h;
@@ -457,7 +557,8 @@ mimic_anomaly_detector_push (MimicAnomalyDetector *self,
   /* Follow slow, harmless divergence; never while deviating, and with
    * the step bounded so a spike moves the centre by little. */
   if (self->adaptation_samples > 0 && !state->deviating)
-    state->center += CLAMP (z, -3.0, 3.0) * state->sigma / self->adaptation_samples;
+    state->center += CLAMP (z, -3.0, 3.0) * state->sigma
+                     * MIN (1.0, (double) MIN (self->block_samples, self->warmup_samples / 2) / self->adaptation_samples);
 
   if (!state->deviating && statistic > self->decision_h)
     {
@@ -505,6 +606,8 @@ mimic_anomaly_detector_reset (MimicAnomalyDetector *self,
 
   track->state.upper = 0.0;
   track->state.lower = 0.0;
+  track->block_sum = 0.0;
+  track->block_n = 0;
   if (track->state.deviating)
     {
       track->state.deviating = FALSE;

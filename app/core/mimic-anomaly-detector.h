@@ -26,7 +26,16 @@ G_BEGIN_DECLS
 /* The learnt centre follows the residual with this time constant (in
  * samples; 0: never), so a unit that ages a little differently from the
  * model is not a fault; a fault moves the residual far faster. */
-#define MIMIC_ANOMALY_DEFAULT_ADAPTATION_SAMPLES 20000
+#define MIMIC_ANOMALY_DEFAULT_ADAPTATION_SAMPLES 360
+/* The CUSUM runs on means of this many residuals (5 min at 10 s), with σ
+ * of those means measured over the warm-up (batch means), so residuals
+ * that are correlated from one sample to the next do not look like a
+ * shift. */
+#define MIMIC_ANOMALY_DEFAULT_BLOCK_SAMPLES 30
+/* A lag-1 autocorrelation above this many standard errors (1/√n) of the
+ * warm-up marks a residual with slow model error: its blocks are judged
+ * against the σ of single samples. */
+#define MIMIC_ANOMALY_CORRELATION_SIGNIFICANCE 1.0
 /* Smallest σ, as a fraction of the expected value's size: a sensor with
  * no noise would otherwise alarm on rounding. */
 #define MIMIC_ANOMALY_DEFAULT_MIN_RELATIVE_SIGMA 1e-4
@@ -38,7 +47,9 @@ typedef struct
   guint    n_settle;            /* samples skipped so far before the warm-up */
   guint    n_warmup;            /* samples gathered towards the warm-up */
   double   center;              /* median residual over the warm-up */
-  double   sigma;               /* 1.4826 × MAD over the warm-up, floored */
+  double   sigma;               /* σ of a block mean, from the warm-up */
+  double   sigma_sample;        /* 1.4826 × MAD of single residuals, floored */
+  double   autocorrelation;     /* lag-1, over the warm-up */
   double   upper;               /* CUSUM statistic for a rise, in σ */
   double   lower;               /* and for a fall */
   gboolean deviating;
@@ -65,6 +76,11 @@ void                  mimic_anomaly_detector_set_warmup_samples (MimicAnomalyDet
 
 guint                 mimic_anomaly_detector_get_adaptation_samples (MimicAnomalyDetector *self);
 void                  mimic_anomaly_detector_set_adaptation_samples (MimicAnomalyDetector *self,
+                                                               guint                 n);
+
+/* Residuals averaged per step of the CUSUM; 1: every sample. */
+guint                 mimic_anomaly_detector_get_block_samples (MimicAnomalyDetector *self);
+void                  mimic_anomaly_detector_set_block_samples (MimicAnomalyDetector *self,
                                                                guint                 n);
 
 /* Sends every verdict to @manager as a "deviates from model" alarm, and
