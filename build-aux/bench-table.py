@@ -44,7 +44,8 @@ def collect(testlog_path):
     with open(testlog_path, encoding='utf-8') as log:
         for line in log:
             entry = json.loads(line)
-            name = entry['name']
+            # "mimic:bench / bench-ingest" in recent meson versions.
+            name = entry['name'].split(' / ')[-1]
             results[name] = entry['result']
             stdout = entry.get('stdout') or ''
             for text in stdout.splitlines():
