@@ -13,11 +13,17 @@ MimicTwinDevice *mimic_twin_device_new                 (const char              
                                                         guint                       max_sensors);
 gboolean         mimic_twin_device_has_sensor          (MimicTwinDevice            *self,
                                                         const char                 *sensor_id);
+/* Where the store lists the device, so it can report changes in list
+ * order without walking the whole list. */
+guint            mimic_twin_device_get_position        (MimicTwinDevice            *self);
+void             mimic_twin_device_set_position        (MimicTwinDevice            *self,
+                                                        guint                       position);
 
 /* Between begin and end the device collects what changed; end emits one
  * "sensors-changed" and one "parameters-changed" at most, and the property
  * notifications, and returns whether anything changed at all. */
 void             mimic_twin_device_begin_changes       (MimicTwinDevice            *self);
+gboolean         mimic_twin_device_is_changing         (MimicTwinDevice            *self);
 gboolean         mimic_twin_device_end_changes         (MimicTwinDevice            *self);
 
 /* The apply functions return FALSE when the update was refused because the

@@ -71,6 +71,11 @@ struct _MimicTwinDevice
   GPtrArray     *changed_parameters;
   guint          changes_depth;
   gboolean       properties_changed;
+  /* Properties changed between begin and end, notified at the end once
+   * each: what g_object_freeze_notify() does, without a notify queue
+   * allocated for every device in every batch. */
+  guint          pending_notify;       /* 1 << PROP_* */
+  guint          position;             /* in the store's list */
 };
 
 enum {
@@ -419,8 +424,7 @@ mimic_twin_device_begin_changes (MimicTwinDevice *self)
 {
   g_return_if_fail (MIMIC_IS_TWIN_DEVICE (self));
 
-  if (self->changes_depth++ == 0)
-    g_object_freeze_notify (G_OBJECT (self));
+  self->changes_depth++;
 }
 
 /* The names are only copied into a list when someone listens: a fleet of
@@ -476,7 +480,15 @@ mimic_twin_device_end_changes (MimicTwinDevice *self)
             self->changed_parameters->len > 0;
   self->properties_changed = FALSE;
 
-  g_object_thaw_notify (G_OBJECT (self));
+  if (self->pending_notify != 0)
+    {
+      guint pending = self->pending_notify;
+
+      self->pending_notify = 0;
+      for (guint prop_id = PROP_0 + 1; prop_id < N_PROPS; prop_id++)
+        if (pending & (1u << prop_id))
+          g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+    }
 
   if (self->changed_sensors->len > 0)
     {
@@ -500,6 +512,17 @@ mimic_twin_device_end_changes (MimicTwinDevice *self)
 }
 
 static void
+notify_changed (MimicTwinDevice *self,
+                guint            prop_id)
+{
+  self->properties_changed = TRUE;
+  if (self->changes_depth > 0)
+    self->pending_notify |= 1u << prop_id;
+  else
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+static void
 set_last_seen (MimicTwinDevice *self,
                gint64           received_us)
 {
@@ -507,8 +530,7 @@ set_last_seen (MimicTwinDevice *self,
     return;
 
   self->last_seen = received_us;
-  self->properties_changed = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEEN]);
+  notify_changed (self, PROP_LAST_SEEN);
 }
 
 static void
@@ -589,6 +611,25 @@ mimic_twin_device_ensure_history (MimicTwinDevice *self,
 
   sensor = ensure_sensor (self, sensor_id, created);
   return sensor != NULL ? sensor->history : NULL;
+}
+
+gboolean
+mimic_twin_device_is_changing (MimicTwinDevice *self)
+{
+  return self->changes_depth > 0;
+}
+
+guint
+mimic_twin_device_get_position (MimicTwinDevice *self)
+{
+  return self->position;
+}
+
+void
+mimic_twin_device_set_position (MimicTwinDevice *self,
+                                guint            position)
+{
+  self->position = position;
 }
 
 gboolean
@@ -673,15 +714,14 @@ static void
 set_string (MimicTwinDevice  *self,
             char            **field,
             const char       *value,
-            GParamSpec       *pspec)
+            guint             prop_id)
 {
   if (value == NULL || g_strcmp0 (*field, value) == 0)
     return;
 
   g_free (*field);
   *field = g_strdup (value);
-  self->properties_changed = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), pspec);
+  notify_changed (self, prop_id);
 }
 
 void
@@ -692,8 +732,8 @@ mimic_twin_device_apply_birth (MimicTwinDevice  *self,
   g_return_if_fail (MIMIC_IS_TWIN_DEVICE (self));
   g_return_if_fail (birth != NULL);
 
-  set_string (self, &self->asset_type, birth->asset_type, properties[PROP_ASSET_TYPE]);
-  set_string (self, &self->firmware, birth->firmware, properties[PROP_FIRMWARE]);
+  set_string (self, &self->asset_type, birth->asset_type, PROP_ASSET_TYPE);
+  set_string (self, &self->firmware, birth->firmware, PROP_FIRMWARE);
   set_last_seen (self, received_us);
 }
 
@@ -721,8 +761,7 @@ mimic_twin_device_apply_presence (MimicTwinDevice           *self,
     return;
 
   self->presence = update->presence;
-  self->properties_changed = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENCE]);
+  notify_changed (self, PROP_PRESENCE);
 }
 
 static Parameter *
@@ -849,8 +888,7 @@ mimic_twin_device_apply_sequence_gap (MimicTwinDevice        *self,
 
   self->sequence_gaps = gap->missed > G_MAXUINT64 - self->sequence_gaps
                         ? G_MAXUINT64 : self->sequence_gaps + gap->missed;
-  self->properties_changed = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEQUENCE_GAPS]);
+  notify_changed (self, PROP_SEQUENCE_GAPS);
 }
 
 /* Marks stale every sensor not heard since received_before_us. */

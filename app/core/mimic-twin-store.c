@@ -42,7 +42,7 @@ struct _MimicTwinStore
   /* Main thread only. */
   GPtrArray       *devices;            /* MimicTwinDevice, owns */
   GHashTable      *devices_by_id;      /* id (owned by the device) → device */
-  GHashTable      *touched;            /* devices in the change being applied */
+  GPtrArray       *touched;            /* devices in the change being applied */
   guint            n_devices_before;
   guint            changes_depth;
 
@@ -143,7 +143,7 @@ mimic_twin_store_finalize (GObject *object)
   MimicTwinStore *self = (MimicTwinStore *)object;
 
   g_clear_pointer (&self->queued, g_ptr_array_unref);
-  g_clear_pointer (&self->touched, g_hash_table_unref);
+  g_clear_pointer (&self->touched, g_ptr_array_unref);
   g_clear_pointer (&self->devices_by_id, g_hash_table_unref);
   g_clear_pointer (&self->devices, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -257,7 +257,7 @@ mimic_twin_store_init (MimicTwinStore *self)
   self->queued = g_ptr_array_new_with_free_func ((GDestroyNotify) mimic_update_batch_unref);
   self->devices = g_ptr_array_new_with_free_func (g_object_unref);
   self->devices_by_id = g_hash_table_new (g_str_hash, g_str_equal);
-  self->touched = g_hash_table_new (NULL, NULL);
+  self->touched = g_ptr_array_new ();
   self->history_capacity = MIMIC_HISTORY_DEFAULT_RAW_CAPACITY;
   self->max_devices = MIMIC_TWIN_STORE_DEFAULT_MAX_DEVICES;
   self->max_sensors = MIMIC_TWIN_STORE_DEFAULT_MAX_SENSORS;
@@ -278,6 +278,16 @@ begin_changes (MimicTwinStore *self)
     self->n_devices_before = self->devices->len;
 }
 
+static int
+compare_positions (gconstpointer a,
+                   gconstpointer b)
+{
+  guint x = mimic_twin_device_get_position (*(MimicTwinDevice **) a);
+  guint y = mimic_twin_device_get_position (*(MimicTwinDevice **) b);
+
+  return (x > y) - (x < y);
+}
+
 static void
 end_changes (MimicTwinStore *self)
 {
@@ -294,17 +304,22 @@ end_changes (MimicTwinStore *self)
   wanted = g_signal_has_handler_pending (self, signals[BATCH_APPLIED], 0, FALSE);
   changed = g_strv_builder_new ();
 
-  /* In list order, so the signal's order does not depend on hashing. */
-  if (g_hash_table_size (self->touched) > 0)
+  /* In list order, so the signal's order does not depend on the order
+   * updates came in; only the touched devices are visited. */
+  if (self->touched->len > 0)
     {
-      for (guint i = 0; i < self->devices->len; i++)
+      /* A handler below may apply more updates: those start a list of
+       * their own. */
+      g_autoptr(GPtrArray) touched = g_steal_pointer (&self->touched);
+
+      self->touched = g_ptr_array_new ();
+      g_ptr_array_sort (touched, compare_positions);
+      for (guint i = 0; i < touched->len; i++)
         {
-          MimicTwinDevice *device = g_ptr_array_index (self->devices, i);
+          MimicTwinDevice *device = g_ptr_array_index (touched, i);
 
-          if (!g_hash_table_remove (self->touched, device))
-            continue;
-
-          if (mimic_twin_device_end_changes (device) || i >= self->n_devices_before)
+          if (mimic_twin_device_end_changes (device) ||
+              mimic_twin_device_get_position (device) >= self->n_devices_before)
             {
               if (wanted)
                 g_strv_builder_add (changed, mimic_twin_device_get_id (device));
@@ -328,8 +343,11 @@ static void
 touch (MimicTwinStore  *self,
        MimicTwinDevice *device)
 {
-  if (g_hash_table_add (self->touched, device))
-    mimic_twin_device_begin_changes (device);
+  if (mimic_twin_device_is_changing (device))
+    return;
+
+  mimic_twin_device_begin_changes (device);
+  g_ptr_array_add (self->touched, device);
 }
 
 static MimicTwinDevice *
@@ -344,6 +362,7 @@ ensure_device (MimicTwinStore *self,
         return NULL;
 
       device = mimic_twin_device_new (device_id, self->history_capacity, self->max_sensors);
+      mimic_twin_device_set_position (device, self->devices->len);
       g_ptr_array_add (self->devices, device);
       g_hash_table_insert (self->devices_by_id, (char *) mimic_twin_device_get_id (device), device);
     }
