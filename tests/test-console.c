@@ -13,6 +13,7 @@
 #include "mimic-application.h"
 #include "mimic-command-panel.h"
 #include "mimic-console.h"
+#include "mimic-demo-launcher.h"
 #include "mimic-device-page.h"
 #include "mimic-scene-view.h"
 #include "mimic-test-gtk-utils.h"
@@ -667,6 +668,86 @@ test_console_expected_from_runtime (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+typedef struct
+{
+  MimicConsole *console;
+  char         *url;
+  const char   *profile_id;
+} ProfileRun;
+
+static void
+on_demo_started (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  ProfileRun *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  run->url = mimic_demo_launcher_start_finish (MIMIC_DEMO_LAUNCHER (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+demo_url_known (gpointer data)
+{
+  return ((ProfileRun *) data)->url != NULL;
+}
+
+static gboolean
+profile_connected (gpointer data)
+{
+  ProfileRun *run = data;
+  MimicFeed *feed = mimic_console_lookup_profile_source (run->console, run->profile_id);
+
+  return feed != NULL && mimic_feed_get_state (feed) == MIMIC_FEED_STATE_CONNECTED &&
+         mimic_console_lookup_fleet_item (run->console, "pump-001") != NULL;
+}
+
+/* A saved profile is a source: enabling it connects (after asking the
+ * keyring for its password; the test's session has none), disabling it
+ * disconnects, and removing it leaves no source behind. */
+static void
+test_console_profile_sources (void)
+{
+  GtkWidget *window = GTK_WIDGET (mimic_window_new (NULL));
+  MimicConsole *console = mimic_window_get_console (MIMIC_WINDOW (window));
+  MimicConnectionList *list = mimic_console_get_connection_list (console);
+  GListModel *sources = mimic_console_get_sources (console);
+  g_autoptr(MimicDemoLauncher) demo = mimic_demo_launcher_new (1.0, 1.0);
+  g_autoptr(MimicConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  ProfileRun run = { console, NULL, NULL };
+
+  g_assert_nonnull (list);
+  g_assert_cmpuint (g_list_model_get_n_items (sources), ==, 0);
+
+  mimic_demo_launcher_start_async (demo, NULL, on_demo_started, &run);
+  g_assert_true (mimic_test_wait_until (demo_url_known, &run, 15000));
+
+  connection = mimic_connection_new_for_url (run.url, &error);
+  g_assert_no_error (error);
+  run.profile_id = mimic_connection_get_id (connection);
+  g_assert_true (mimic_connection_list_add (list, connection, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (mimic_test_wait_until (profile_connected, &run, 15000));
+  g_assert_cmpuint (g_list_model_get_n_items (sources), ==, 1);
+
+  mimic_connection_list_set_enabled (list, run.profile_id, FALSE);
+  g_assert_null (mimic_console_lookup_profile_source (console, run.profile_id));
+  g_assert_cmpuint (g_list_model_get_n_items (sources), ==, 0);
+
+  mimic_connection_list_set_enabled (list, run.profile_id, TRUE);
+  g_assert_true (mimic_test_wait_until (profile_connected, &run, 15000));
+  g_assert_cmpuint (g_list_model_get_n_items (sources), ==, 1);
+
+  g_assert_true (mimic_connection_list_remove (list, run.profile_id));
+  g_assert_cmpuint (g_list_model_get_n_items (sources), ==, 0);
+
+  mimic_demo_launcher_stop (demo);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_free (run.url);
+}
+
 /* 10,000 devices: the list fills, scrolls and filters, and an update of a
  * few devices touches only their rows. */
 static void
@@ -762,6 +843,7 @@ main (int   argc,
   g_test_add_func ("/mimic/console/rack-soc-alarm", test_console_rack_soc_alarm);
   g_test_add_func ("/mimic/console/alarm-sort-event-log", test_console_alarm_sort_and_event_log);
   g_test_add_func ("/mimic/console/expected-from-runtime", test_console_expected_from_runtime);
+  g_test_add_func ("/mimic/console/profile-sources", test_console_profile_sources);
 
   status = g_test_run ();
   g_clear_pointer (&notification_summaries, g_ptr_array_unref);

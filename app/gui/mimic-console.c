@@ -10,6 +10,7 @@
 
 #include "mimic-audit-log.h"
 #include "mimic-command.h"
+#include "mimic-credentials.h"
 #include "mimic-console.h"
 #include "mimic-paths.h"
 #include "mimic-recording-writer.h"
@@ -31,6 +32,10 @@ struct _MimicConsole
   GtkStringList        *events;
   guint                 n_events;
   GCancellable         *cancellable;
+
+  MimicConnectionList  *connections;
+  GHashTable           *profile_feeds;    /* profile id → MimicFeed it runs */
+  GHashTable           *profile_lookups;  /* profile id → GCancellable of its password lookup */
 
   MimicRecordingWriter *recording;
   MimicFeed            *recorded_feed;
@@ -163,11 +168,25 @@ on_alarm_raised (MimicAlarmManager *alarms,
 }
 
 static void
+cancel_and_unref (gpointer data)
+{
+  g_cancellable_cancel (data);
+  g_object_unref (data);
+}
+
+static void
 mimic_console_dispose (GObject *object)
 {
   MimicConsole *self = MIMIC_CONSOLE (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->connections != NULL)
+    g_signal_handlers_disconnect_by_data (self->connections, self);
+  g_clear_object (&self->connections);
+  if (self->profile_lookups != NULL)
+    g_hash_table_remove_all (self->profile_lookups);
+  if (self->profile_feeds != NULL)
+    g_hash_table_remove_all (self->profile_feeds);
   mimic_console_stop_recording (self, NULL);
   mimic_console_stop_sources (self);
   if (self->store != NULL)
@@ -196,6 +215,8 @@ mimic_console_finalize (GObject *object)
 
   g_clear_pointer (&self->fleet_by_id, g_hash_table_unref);
   g_clear_pointer (&self->assets_added, g_hash_table_unref);
+  g_clear_pointer (&self->profile_feeds, g_hash_table_unref);
+  g_clear_pointer (&self->profile_lookups, g_hash_table_unref);
   g_clear_object (&self->assets);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->operator_name, g_free);
@@ -231,6 +252,8 @@ mimic_console_init (MimicConsole *self)
   self->fleet = g_list_store_new (MIMIC_TYPE_FLEET_ITEM);
   self->fleet_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->assets_added = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->profile_feeds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->profile_lookups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cancel_and_unref);
   self->events = gtk_string_list_new (NULL);
 
   /* Before the alarm manager's own handler: a device's asset must be known
@@ -500,6 +523,178 @@ mimic_console_add_source_for_url (MimicConsole  *self,
     return FALSE;
   mimic_console_add_source (self, feed);
   return TRUE;
+}
+
+/* ---- Connection profiles ------------------------------------------ */
+
+static void
+remove_source (MimicConsole *self,
+               MimicFeed    *feed)
+{
+  guint position;
+
+  g_signal_handlers_disconnect_by_data (feed, self);
+  mimic_feed_set_message_tap (feed, NULL, NULL, NULL);
+  mimic_feed_stop (feed);
+  if (g_list_store_find (self->sources, feed, &position))
+    g_list_store_remove (self->sources, position);
+}
+
+static void
+stop_profile (MimicConsole *self,
+              const char   *id)
+{
+  MimicFeed *feed;
+
+  /* Removing the lookup cancels it: a password that arrives later
+   * starts nothing. */
+  g_hash_table_remove (self->profile_lookups, id);
+  feed = g_hash_table_lookup (self->profile_feeds, id);
+  if (feed != NULL)
+    {
+      mimic_console_log_event (self, _("Disconnected from %s"), mimic_feed_get_url (feed));
+      remove_source (self, feed);
+      g_hash_table_remove (self->profile_feeds, id);
+    }
+}
+
+typedef struct
+{
+  MimicConsole    *console;
+  MimicConnection *connection;
+  GCancellable    *cancellable;
+} ProfileStart;
+
+static void
+profile_start_free (ProfileStart *start)
+{
+  g_object_unref (start->console);
+  g_object_unref (start->connection);
+  g_object_unref (start->cancellable);
+  g_free (start);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProfileStart, profile_start_free)
+
+static void
+on_profile_password (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(ProfileStart) start = user_data;
+  MimicConsole *self = start->console;
+  const char *id = mimic_connection_get_id (start->connection);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MimicFeed) feed = NULL;
+  char *password;
+
+  password = mimic_credentials_lookup_finish (result, &error);
+  if (g_cancellable_is_cancelled (start->cancellable) || self->profile_feeds == NULL)
+    {
+      secret_password_free (password);
+      return;
+    }
+  g_hash_table_remove (self->profile_lookups, id);
+
+  /* Without a keyring the profile may still work: a broker that needs no
+   * password, or one that says why it refuses. */
+  if (error != NULL)
+    {
+      mimic_console_log_event (self, _("No password for %s from the keyring: %s"),
+                               mimic_connection_get_url (start->connection), error->message);
+      g_clear_error (&error);
+    }
+
+  feed = mimic_connection_create_feed (start->connection, password, &error);
+  secret_password_free (password);
+  if (feed == NULL)
+    {
+      mimic_console_log_event (self, _("%s: %s"), mimic_connection_get_url (start->connection), error->message);
+      return;
+    }
+  g_hash_table_replace (self->profile_feeds, g_strdup (id), g_object_ref (feed));
+  mimic_console_add_source (self, feed);
+}
+
+static void
+start_profile (MimicConsole    *self,
+               MimicConnection *connection)
+{
+  ProfileStart *start = g_new0 (ProfileStart, 1);
+
+  start->console = g_object_ref (self);
+  start->connection = g_object_ref (connection);
+  start->cancellable = g_cancellable_new ();
+  g_hash_table_replace (self->profile_lookups, g_strdup (mimic_connection_get_id (connection)),
+                        g_object_ref (start->cancellable));
+  mimic_credentials_lookup_async (connection, start->cancellable, on_profile_password, start);
+}
+
+static void
+on_profile_changed (MimicConnectionList *list,
+                    MimicConnection     *connection,
+                    gboolean             enabled,
+                    MimicConsole        *self)
+{
+  /* An edited profile comes back with its new settings: start afresh. */
+  stop_profile (self, mimic_connection_get_id (connection));
+  if (enabled)
+    start_profile (self, connection);
+}
+
+void
+mimic_console_set_connection_list (MimicConsole        *self,
+                                   MimicConnectionList *list)
+{
+  GHashTableIter iter;
+  MimicFeed *feed;
+
+  g_return_if_fail (MIMIC_IS_CONSOLE (self));
+  g_return_if_fail (list == NULL || MIMIC_IS_CONNECTION_LIST (list));
+
+  if (self->connections == list)
+    return;
+
+  if (self->connections != NULL)
+    g_signal_handlers_disconnect_by_data (self->connections, self);
+  g_hash_table_remove_all (self->profile_lookups);
+  g_hash_table_iter_init (&iter, self->profile_feeds);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &feed))
+    remove_source (self, feed);
+  g_hash_table_remove_all (self->profile_feeds);
+
+  g_set_object (&self->connections, list);
+  if (list == NULL)
+    return;
+
+  g_signal_connect_object (list, "profile-changed", G_CALLBACK (on_profile_changed), self, 0);
+  for (guint i = 0, n = g_list_model_get_n_items (G_LIST_MODEL (list)); i < n; i++)
+    {
+      g_autoptr(MimicConnection) connection = g_list_model_get_item (G_LIST_MODEL (list), i);
+
+      if (mimic_connection_list_get_enabled (list, mimic_connection_get_id (connection)))
+        start_profile (self, connection);
+    }
+}
+
+MimicConnectionList *
+mimic_console_get_connection_list (MimicConsole *self)
+{
+  g_return_val_if_fail (MIMIC_IS_CONSOLE (self), NULL);
+
+  return self->connections;
+}
+
+/* The feed an enabled profile runs; NULL while its password is looked up,
+ * or when it is off. */
+MimicFeed *
+mimic_console_lookup_profile_source (MimicConsole *self,
+                                     const char   *id)
+{
+  g_return_val_if_fail (MIMIC_IS_CONSOLE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  return g_hash_table_lookup (self->profile_feeds, id);
 }
 
 void

@@ -9,6 +9,7 @@
 #include "mimic-alarm-manager.h"
 #include "mimic-asset-registry.h"
 #include "mimic-command-manager.h"
+#include "mimic-connection-list.h"
 #include "mimic-feed.h"
 #include "mimic-fleet-item.h"
 #include "mimic-twin-runtime.h"
@@ -51,6 +52,14 @@ gboolean             mimic_console_add_source_for_url   (MimicConsole  *self,
                                                          const char    *url,
                                                          GError       **error);
 void                 mimic_console_stop_sources         (MimicConsole  *self);
+/* The saved connection profiles: each enabled one becomes a source (its
+ * password from the keyring first), disabling or removing it stops that
+ * source, and an edited one reconnects. NULL: none. */
+void                 mimic_console_set_connection_list  (MimicConsole        *self,
+                                                         MimicConnectionList *list);
+MimicConnectionList *mimic_console_get_connection_list  (MimicConsole  *self);
+MimicFeed           *mimic_console_lookup_profile_source (MimicConsole *self,
+                                                          const char   *id);
 /* Copies every message of @feed into the recording at @path until
  * mimic_console_stop_recording(). */
 gboolean             mimic_console_start_recording      (MimicConsole  *self,

@@ -47,7 +47,8 @@ struct _MimicWindow
   GtkNotebook          *bottom_notebook;
   GtkColumnView        *alarm_view;
   GtkListView          *event_view;
-  gboolean              event_scroll_pending;
+  gboolean              event_follow;      /* the log keeps its newest line in view */
+  gboolean              event_scrolling;   /* the log is moving itself */
   GtkLabel             *alarm_status_label;
 };
 
@@ -711,36 +712,25 @@ event_bind (GtkSignalListItemFactory *factory,
 /* The newest line is the one an operator looks for, so the log follows it
  * unless the operator scrolled up to read an older one. */
 static void
-scroll_events_to_end (gpointer data)
+on_event_scrolled (GtkAdjustment *adjustment,
+                   MimicWindow   *self)
 {
-  MimicWindow *self = data;
-  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->event_view));
+  double bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
 
-  self->event_scroll_pending = FALSE;
-  if (adjustment != NULL)
-    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
-  g_object_unref (self);
+  if (!self->event_scrolling)
+    self->event_follow = gtk_adjustment_get_value (adjustment) >= bottom - EVENT_FOLLOW_SLACK_PX;
 }
 
 static void
-on_events_changed (GListModel  *events,
-                   guint        position,
-                   guint        removed,
-                   guint        added,
-                   MimicWindow *self)
+on_event_range_changed (GtkAdjustment *adjustment,
+                        MimicWindow   *self)
 {
-  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->event_view));
-  double bottom;
-
-  if (added == 0 || self->event_scroll_pending || adjustment == NULL)
+  if (!self->event_follow)
     return;
-  bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
-  if (gtk_adjustment_get_value (adjustment) < bottom - EVENT_FOLLOW_SLACK_PX)
-    return;
-
-  /* After the list view has measured the new rows. */
-  self->event_scroll_pending = TRUE;
-  g_idle_add_once (scroll_events_to_end, g_object_ref (self));
+  self->event_scrolling = TRUE;
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                        gtk_adjustment_get_page_size (adjustment));
+  self->event_scrolling = FALSE;
 }
 
 static void
@@ -748,6 +738,7 @@ setup_events (MimicWindow *self)
 {
   g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
   GtkNoSelection *selection;
+  GtkAdjustment *adjustment;
 
   g_signal_connect (factory, "setup", G_CALLBACK (event_setup), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (event_bind), NULL);
@@ -755,8 +746,13 @@ setup_events (MimicWindow *self)
   gtk_list_view_set_factory (self->event_view, factory);
   gtk_list_view_set_model (self->event_view, GTK_SELECTION_MODEL (selection));
   g_object_unref (selection);
-  g_signal_connect_object (mimic_console_get_events (self->console), "items-changed",
-                           G_CALLBACK (on_events_changed), self, 0);
+  adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->event_view));
+  self->event_follow = TRUE;
+  if (adjustment != NULL)
+    {
+      g_signal_connect_object (adjustment, "value-changed", G_CALLBACK (on_event_scrolled), self, 0);
+      g_signal_connect_object (adjustment, "changed", G_CALLBACK (on_event_range_changed), self, 0);
+    }
 }
 
 /* ---- Menu actions ---------------------------------------------------- */
@@ -767,8 +763,8 @@ show_connections (GtkWidget  *widget,
                   GVariant   *parameter)
 {
   MimicWindow *self = MIMIC_WINDOW (widget);
-  g_autoptr(MimicConnectionList) list = mimic_connection_list_new (self->settings);
-  GtkWidget *dialog = mimic_connections_dialog_new (GTK_WINDOW (self), list);
+  GtkWidget *dialog = mimic_connections_dialog_new (GTK_WINDOW (self),
+                                                    mimic_console_get_connection_list (self->console));
 
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -978,6 +974,15 @@ mimic_window_setup (MimicWindow *self)
     {
       self->settings = mimic_settings_new ();
       self->console = mimic_console_new ();
+    }
+
+  /* The saved profiles are sources: one list, shared with the
+   * connections dialog, so enabling a profile there connects it here. */
+  if (mimic_console_get_connection_list (self->console) == NULL)
+    {
+      g_autoptr(MimicConnectionList) connections = mimic_connection_list_new (self->settings);
+
+      mimic_console_set_connection_list (self->console, connections);
     }
 
   g_settings_get (self->settings, "window-size", "(ii)", &width, &height);
