@@ -406,6 +406,45 @@ check_racks_in_band (DemoRun *run)
     }
 }
 
+static gboolean
+page_is_wide (gpointer data)
+{
+  return mimic_device_page_get_wide (mimic_window_get_device_page (data));
+}
+
+static gboolean
+page_is_narrow (gpointer data)
+{
+  return !mimic_device_page_get_wide (mimic_window_get_device_page (data));
+}
+
+/* At 1920×1080 scene, schematic and trends show together; narrower, the
+ * views are switched again. */
+static void
+check_wide_layout (DemoRun *run)
+{
+  GtkWidget *window = GTK_WIDGET (run->window);
+  MimicDevicePage *page = mimic_window_get_device_page (run->window);
+  GtkWidget *stack = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "view_stack");
+  const char *views[] = { "scene_view", "schematic_view", "trend_chart" };
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1920, 1080);
+  g_assert_true (mimic_test_wait_until (page_is_wide, run->window, 5000));
+  mimic_test_wait_for_frames (window, 5);
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    g_assert_true (gtk_widget_get_mapped (template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, views[i])));
+  take_screenshot (window, "console-wide");
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  g_assert_true (mimic_test_wait_until (page_is_narrow, run->window, 5000));
+  mimic_test_wait_for_frames (window, 3);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (stack)), ==, "scene");
+  g_assert_true (gtk_widget_get_mapped (template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "scene_view")));
+  g_assert_false (gtk_widget_get_mapped (template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "trend_chart")));
+}
+
 static void
 run_demo_scenario (gpointer user_data)
 {
@@ -458,6 +497,8 @@ run_demo_scenario (gpointer user_data)
   g_assert_cmpuint (mimic_fleet_item_get_alarm_priority (mimic_console_lookup_fleet_item (mimic_window_get_console (run->window),
                                                                                           "pump-004")), >, 0);
   take_screenshot (GTK_WIDGET (run->window), "console-alarm");
+
+  check_wide_layout (run);
 
   /* The highest alarm also went to the desktop. */
   g_assert_true (mimic_test_wait_until (notification_arrived, NULL, 5000));

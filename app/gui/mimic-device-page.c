@@ -32,6 +32,12 @@ struct _MimicDevicePage
    * runtime has the device's calibrated one. */
   MimicModel         *default_model;
   MimicModel         *panel_model;       /* the one the side panels have */
+
+  /* Wide layout: scene and schematic side by side, the trends below. */
+  gboolean            wide;
+  GtkWidget          *wide_paned;        /* owned; in the tree only when wide */
+  GtkWidget          *wide_top_paned;
+  GtkWidget          *trends_page;       /* the trends page's child */
   GHashTable         *expected;          /* sensor id → MimicHistory */
   GCancellable       *load_cancellable;
   char               *device_id;
@@ -737,6 +743,8 @@ mimic_device_page_dispose (GObject *object)
   self->predicted_toggle = NULL;
   g_clear_object (&self->console);
   g_clear_object (&self->sensor_ids);
+  mimic_device_page_set_wide (self, FALSE);
+  g_clear_object (&self->wide_paned);
   gtk_widget_dispose_template (GTK_WIDGET (self), MIMIC_TYPE_DEVICE_PAGE);
 
   G_OBJECT_CLASS (mimic_device_page_parent_class)->dispose (object);
@@ -786,6 +794,19 @@ static void
 mimic_device_page_init (MimicDevicePage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->trends_page = GTK_WIDGET (self->trend_chart);
+  while (gtk_widget_get_parent (self->trends_page) != GTK_WIDGET (self->view_stack))
+    self->trends_page = gtk_widget_get_parent (self->trends_page);
+  self->wide_top_paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_paned_set_shrink_start_child (GTK_PANED (self->wide_top_paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (self->wide_top_paned), FALSE);
+  self->wide_paned = g_object_ref_sink (gtk_paned_new (GTK_ORIENTATION_VERTICAL));
+  gtk_widget_set_hexpand (self->wide_paned, TRUE);
+  gtk_widget_set_vexpand (self->wide_paned, TRUE);
+  gtk_paned_set_start_child (GTK_PANED (self->wide_paned), self->wide_top_paned);
+  gtk_paned_set_shrink_start_child (GTK_PANED (self->wide_paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (self->wide_paned), FALSE);
 
   self->expected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) mimic_history_unref);
@@ -957,7 +978,9 @@ mimic_device_page_show_view (MimicDevicePage *self,
 {
   g_return_if_fail (MIMIC_IS_DEVICE_PAGE (self));
 
-  gtk_stack_set_visible_child_name (self->view_stack, name);
+  /* Side by side every view is shown already. */
+  if (!self->wide)
+    gtk_stack_set_visible_child_name (self->view_stack, name);
 }
 
 guint64
@@ -994,4 +1017,87 @@ mimic_device_page_set_show_predicted (MimicDevicePage *self,
   g_return_if_fail (MIMIC_IS_DEVICE_PAGE (self));
 
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->predicted_toggle), show_predicted);
+}
+
+/* The view switcher has nothing to switch while all views show. */
+static void
+show_view_switcher (MimicDevicePage *self,
+                    gboolean         visible)
+{
+  GtkWidget *header = gtk_widget_get_parent (GTK_WIDGET (self->subtitle_label));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (header); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_STACK_SWITCHER (child))
+      gtk_widget_set_visible (child, visible);
+}
+
+/* Moves the three views between the switchable stack and the wide layout.
+ * The stack pages are made anew on the way back, so their names and titles
+ * are the template's. */
+void
+mimic_device_page_set_wide (MimicDevicePage *self,
+                            gboolean         wide)
+{
+  g_autoptr(GtkWidget) scene = NULL;
+  g_autoptr(GtkWidget) schematic = NULL;
+  g_autoptr(GtkWidget) trends = NULL;
+  g_autoptr(GtkWidget) stack = NULL;
+  GtkPaned *side_paned;
+  g_autofree char *visible = NULL;
+
+  g_return_if_fail (MIMIC_IS_DEVICE_PAGE (self));
+
+  wide = !!wide;
+  if (self->wide == wide || self->view_stack == NULL)
+    return;
+  self->wide = wide;
+
+  scene = g_object_ref (GTK_WIDGET (self->scene_view));
+  schematic = g_object_ref (GTK_WIDGET (self->schematic_view));
+  trends = g_object_ref (self->trends_page);
+  stack = g_object_ref (GTK_WIDGET (self->view_stack));
+
+  if (wide)
+    {
+      side_paned = GTK_PANED (gtk_widget_get_parent (stack));
+      visible = g_strdup (gtk_stack_get_visible_child_name (self->view_stack));
+      g_object_set_data_full (G_OBJECT (stack), "mimic-visible-view", g_steal_pointer (&visible), g_free);
+      gtk_stack_remove (self->view_stack, scene);
+      gtk_stack_remove (self->view_stack, schematic);
+      gtk_stack_remove (self->view_stack, trends);
+      gtk_paned_set_start_child (GTK_PANED (self->wide_top_paned), scene);
+      gtk_paned_set_end_child (GTK_PANED (self->wide_top_paned), schematic);
+      gtk_paned_set_end_child (GTK_PANED (self->wide_paned), trends);
+      /* The stack waits outside the tree, kept by the wide paned's data. */
+      g_object_set_data_full (G_OBJECT (self->wide_paned), "mimic-view-stack", g_object_ref (stack), g_object_unref);
+      g_object_set_data (G_OBJECT (self->wide_paned), "mimic-side-paned", side_paned);
+      gtk_paned_set_start_child (side_paned, self->wide_paned);
+      show_view_switcher (self, FALSE);
+    }
+  else
+    {
+      side_paned = g_object_get_data (G_OBJECT (self->wide_paned), "mimic-side-paned");
+      gtk_paned_set_start_child (GTK_PANED (self->wide_top_paned), NULL);
+      gtk_paned_set_end_child (GTK_PANED (self->wide_top_paned), NULL);
+      gtk_paned_set_end_child (GTK_PANED (self->wide_paned), NULL);
+      if (side_paned != NULL)
+        gtk_paned_set_start_child (side_paned, stack);
+      g_object_set_data (G_OBJECT (self->wide_paned), "mimic-view-stack", NULL);
+      gtk_stack_add_titled (self->view_stack, scene, "scene", _("3D Model"));
+      gtk_stack_add_titled (self->view_stack, schematic, "schematic", _("Schematic"));
+      gtk_stack_add_titled (self->view_stack, trends, "trends", _("Trends"));
+      visible = g_strdup (g_object_get_data (G_OBJECT (stack), "mimic-visible-view"));
+      if (visible != NULL)
+        gtk_stack_set_visible_child_name (self->view_stack, visible);
+      show_view_switcher (self, TRUE);
+    }
+}
+
+gboolean
+mimic_device_page_get_wide (MimicDevicePage *self)
+{
+  g_return_val_if_fail (MIMIC_IS_DEVICE_PAGE (self), FALSE);
+
+  return self->wide;
 }

@@ -32,6 +32,11 @@ void         mimic_device_page_set_view_only       (MimicDevicePage *self,
 /* "scene", "schematic" or "trends". */
 void         mimic_device_page_show_view           (MimicDevicePage *self,
                                                     const char      *name);
+/* Scene and schematic side by side with the trends below (wide screens),
+ * or one at a time through the view switcher. */
+void         mimic_device_page_set_wide            (MimicDevicePage *self,
+                                                    gboolean         wide);
+gboolean     mimic_device_page_get_wide            (MimicDevicePage *self);
 /* Times the page pushed values into its views (once per frame at most). */
 guint64      mimic_device_page_get_n_updates       (MimicDevicePage *self);
 /* The what-if prediction of the chart's sensor on the chart: the newest

@@ -20,6 +20,8 @@
 /* How far above the end of the event log still counts as following it:
  * about three lines. */
 #define EVENT_FOLLOW_SLACK_PX 72.0
+/* From this window width the device page shows its views side by side. */
+#define WIDE_LAYOUT_MIN_WIDTH 1600
 
 struct _MimicWindow
 {
@@ -47,6 +49,7 @@ struct _MimicWindow
   GtkNotebook          *bottom_notebook;
   GtkColumnView        *alarm_view;
   GtkListView          *event_view;
+  gboolean              wide_pending;
   gboolean              event_follow;      /* the log keeps its newest line in view */
   gboolean              event_scrolling;   /* the log is moving itself */
   GtkLabel             *alarm_status_label;
@@ -1055,6 +1058,38 @@ show_view (GtkWidget  *widget,
   mimic_device_page_show_view (self->device_page, g_variant_get_string (parameter, NULL));
 }
 
+/* Not during the allocation: moving widgets between parents then would
+ * change the tree GTK is laying out. */
+static void
+apply_wide_layout (gpointer data)
+{
+  MimicWindow *self = data;
+
+  self->wide_pending = FALSE;
+  if (self->device_page != NULL)
+    mimic_device_page_set_wide (self->device_page,
+                                gtk_widget_get_width (GTK_WIDGET (self)) >= WIDE_LAYOUT_MIN_WIDTH);
+  g_object_unref (self);
+}
+
+static void
+mimic_window_size_allocate (GtkWidget *widget,
+                            int        width,
+                            int        height,
+                            int        baseline)
+{
+  MimicWindow *self = MIMIC_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (mimic_window_parent_class)->size_allocate (widget, width, height, baseline);
+
+  if (!self->wide_pending && self->device_page != NULL &&
+      (width >= WIDE_LAYOUT_MIN_WIDTH) != mimic_device_page_get_wide (self->device_page))
+    {
+      self->wide_pending = TRUE;
+      g_idle_add_once (apply_wide_layout, g_object_ref (self));
+    }
+}
+
 static void
 mimic_window_class_init (MimicWindowClass *klass)
 {
@@ -1063,6 +1098,7 @@ mimic_window_class_init (MimicWindowClass *klass)
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = mimic_window_dispose;
+  widget_class->size_allocate = mimic_window_size_allocate;
   window_class->close_request = mimic_window_close_request;
 
   g_type_ensure (MIMIC_TYPE_DEVICE_PAGE);
