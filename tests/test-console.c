@@ -589,6 +589,9 @@ test_console_rack_soc_alarm (void)
       mimic_twin_store_apply_batch (store, batch);
       if (s == 20)
         g_assert_false (has_alarm (console, "rack-001", "soc", MIMIC_ALARM_CONDITION_LO));
+      /* Exactly the on-delay after the reading that came with the birth. */
+      if (s == 30)
+        g_assert_true (has_alarm (console, "rack-001", "soc", MIMIC_ALARM_CONDITION_LO));
     }
 
   g_assert_true (has_alarm (console, "rack-001", "soc", MIMIC_ALARM_CONDITION_LO));
