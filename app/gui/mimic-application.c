@@ -27,6 +27,7 @@ struct _MimicApplication
   double             demo_speed;
   double             demo_wear_rate;
   guint              screenshot_frames_left;
+  gint64             screenshot_deadline_us;
   int                exit_status;
   gboolean           demo_requested;
   gboolean           view_only;
@@ -121,17 +122,28 @@ mimic_application_take_screenshot (GtkWidget     *widget,
 {
   MimicApplication *self = MIMIC_APPLICATION (user_data);
   g_autoptr(GError) error = NULL;
+  gboolean out_of_time = g_get_monotonic_time () > self->screenshot_deadline_us;
 
   /* Wait a few frames: the first one may come before styles, fonts and
-   * allocation have settled. */
+   * allocation have settled. A demo is pictured once it shows a device, so
+   * the picture shows the console at work rather than connecting. */
   if (self->screenshot_frames_left > 0)
     {
       self->screenshot_frames_left--;
       return G_SOURCE_CONTINUE;
     }
 
+  if (!out_of_time && self->demo_requested &&
+      mimic_window_get_selected_device (MIMIC_WINDOW (widget)) == NULL)
+    return G_SOURCE_CONTINUE;
+
   if (!mimic_widget_save_png (widget, self->screenshot_path, &error))
     {
+      /* A window being rebuilt (the device page filling in) can draw
+       * nothing for a frame; try the next ones before giving up. */
+      if (!out_of_time)
+        return G_SOURCE_CONTINUE;
+
       g_printerr (_("Could not write screenshot: %s\n"), error->message);
       self->exit_status = 1;
     }
@@ -229,6 +241,7 @@ mimic_application_activate (GApplication *app)
   if (self->screenshot_path != NULL)
     {
       self->screenshot_frames_left = 3;
+      self->screenshot_deadline_us = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
       gtk_widget_add_tick_callback (GTK_WIDGET (window),
                                     mimic_application_take_screenshot,
                                     g_object_ref (self), g_object_unref);
