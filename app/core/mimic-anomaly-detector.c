@@ -531,6 +531,14 @@ mimic_anomaly_detector_push (MimicAnomalyDetector *self,
     {
       double scale = fabs (expected);
 
+      /* A reading of exactly the model's zero is a sensor at rest (no
+       * current through an idle rack, a stopped motor's speed): it shows
+       * nothing of the sensor's noise, and a warm-up made of such
+       * readings would set σ to its floor and call the first movement a
+       * fault. Learning waits for the sensor to be in use. */
+      if (actual == 0.0 && expected == 0.0)
+        return FALSE;
+
       g_array_append_val (track->warmup, residual);
       g_array_append_val (track->warmup_scale, scale);
       state->n_warmup = track->warmup->len;

@@ -167,6 +167,10 @@ static const MimicModelOutputInfo outputs[N_OUTPUTS] = {
   { "coolant_outlet_temp", "°C" },
 };
 
+static const MimicModelObserverInfo observers[] = {
+  { "soc", "soc", MIMIC_BATTERY_MODEL_SOC_OBSERVER_GAIN, 0.0, 1.0 },
+};
+
 static const MimicModelKpiInfo kpis[] = {
   { "energy_throughput", "kWh", "energy_throughput_kwh" },
   { "heat_loss", "kWh", "heat_loss_kwh" },
@@ -426,6 +430,8 @@ mimic_battery_model_class_init (MimicBatteryModelClass *klass)
   model_class->n_outputs = N_OUTPUTS;
   model_class->kpis = kpis;
   model_class->n_kpis = G_N_ELEMENTS (kpis);
+  model_class->observers = observers;
+  model_class->n_observers = G_N_ELEMENTS (observers);
   model_class->init_state = mimic_battery_model_init_state;
   model_class->derivatives = mimic_battery_model_derivatives;
   model_class->compute_outputs = mimic_battery_model_compute_outputs;

@@ -27,6 +27,10 @@ struct _MimicModelRunner
   double     *outputs;
   double     *first_readings;   /* collected until the model starts */
   int        *input_of_output;  /* per output: the input it drives, or -1 */
+  int        *observed_state;   /* per output: the state its reading corrects, or -1 */
+  double     *observer_gain;    /* per output: 1/s */
+  double     *observer_range;   /* per output: the corrected state's minimum and maximum */
+  gint64     *corrected_us;     /* per output: time of its last correction */
   gboolean    started;
   gboolean    collecting;
   gint64      start_timestamp_us;
@@ -47,6 +51,10 @@ mimic_model_runner_finalize (GObject *object)
   g_free (self->outputs);
   g_free (self->first_readings);
   g_free (self->input_of_output);
+  g_free (self->observed_state);
+  g_free (self->observer_gain);
+  g_free (self->observer_range);
+  g_free (self->corrected_us);
 
   G_OBJECT_CLASS (mimic_model_runner_parent_class)->finalize (object);
 }
@@ -91,6 +99,30 @@ mimic_model_runner_new (MimicModel *model)
         self->input_of_output[output] = i;
     }
 
+  self->observed_state = g_new0 (int, MAX (n_outputs, 1));
+  self->observer_gain = g_new0 (double, MAX (n_outputs, 1));
+  self->observer_range = g_new0 (double, 2 * MAX (n_outputs, 1));
+  self->corrected_us = g_new0 (gint64, MAX (n_outputs, 1));
+  for (guint o = 0; o < n_outputs; o++)
+    self->observed_state[o] = -1;
+  for (guint i = 0; i < mimic_model_get_n_observers (model); i++)
+    {
+      const MimicModelObserverInfo *info = mimic_model_get_observer_info (model, i);
+      int output = mimic_model_find_output (model, info->output_id);
+      int state = mimic_model_find_state (model, info->state_id);
+
+      if (output < 0 || state < 0 || self->input_of_output[output] >= 0)
+        {
+          g_warning ("Model %s: observer of %s on %s names no such output or state",
+                     mimic_model_get_name (model), info->output_id, info->state_id);
+          continue;
+        }
+      self->observed_state[output] = state;
+      self->observer_gain[output] = info->gain;
+      self->observer_range[2 * output] = info->state_minimum;
+      self->observer_range[2 * output + 1] = info->state_maximum;
+    }
+
   mimic_model_runner_reset (self);
   return self;
 }
@@ -111,7 +143,10 @@ mimic_model_runner_reset (MimicModelRunner *self)
   g_free (self->params);
   self->params = mimic_model_dup_parameters (self->model);
   for (guint o = 0; o < mimic_model_get_n_outputs (self->model); o++)
-    self->first_readings[o] = NAN;
+    {
+      self->first_readings[o] = NAN;
+      self->corrected_us[o] = G_MININT64;
+    }
   self->started = FALSE;
   self->collecting = FALSE;
 }
@@ -147,6 +182,95 @@ mimic_model_runner_set_input (MimicModelRunner  *self,
 
   self->inputs[index] = value;
   return TRUE;
+}
+
+double
+mimic_model_runner_get_observer_gain (MimicModelRunner *self,
+                                      const char       *sensor_id)
+{
+  int output;
+
+  g_return_val_if_fail (MIMIC_IS_MODEL_RUNNER (self), 0.0);
+
+  output = mimic_model_find_output (self->model, sensor_id);
+  return output >= 0 && self->observed_state[output] >= 0 ? self->observer_gain[output] : 0.0;
+}
+
+gboolean
+mimic_model_runner_set_observer_gain (MimicModelRunner  *self,
+                                      const char        *sensor_id,
+                                      double             gain,
+                                      GError           **error)
+{
+  int output;
+
+  g_return_val_if_fail (MIMIC_IS_MODEL_RUNNER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  output = mimic_model_find_output (self->model, sensor_id);
+  if (output < 0 || self->observed_state[output] < 0)
+    {
+      g_set_error (error, MIMIC_MODEL_ERROR, MIMIC_MODEL_ERROR_UNKNOWN_NAME,
+                   _("Model “%s” corrects no state from the sensor “%s”"),
+                   mimic_model_get_name (self->model), sensor_id != NULL ? sensor_id : "");
+      return FALSE;
+    }
+  if (!isfinite (gain) || gain < 0.0)
+    {
+      g_set_error (error, MIMIC_MODEL_ERROR, MIMIC_MODEL_ERROR_OUT_OF_RANGE,
+                   _("The observer gain for “%s” must be a finite number of at least 0, not %g"),
+                   sensor_id, gain);
+      return FALSE;
+    }
+  self->observer_gain[output] = gain;
+  return TRUE;
+}
+
+/* The Luenberger step for one reading of an observed output: the state
+ * behind it moves by a fraction of the disagreement, scaled by how much
+ * the output changes with that state (found numerically, so the model
+ * declares no derivative). The fraction 1 − e^(−L·Δt) is the exact
+ * discrete form of a correction at rate L, stable for any spacing of the
+ * readings. The residual was taken before this: it is the disagreement
+ * the model had accumulated since the previous reading. */
+static void
+correct_state (MimicModelRunner *self,
+               int               output,
+               gint64            timestamp_us,
+               double            reading)
+{
+  int state = self->observed_state[output];
+  double gain = self->observer_gain[output];
+  double saved, expected, step, slope, fraction;
+
+  if (state < 0 || gain <= 0.0)
+    return;
+  if (self->corrected_us[output] == G_MININT64 || timestamp_us <= self->corrected_us[output])
+    {
+      /* No interval yet to scale the gain by: the next reading corrects. */
+      self->corrected_us[output] = MAX (self->corrected_us[output], timestamp_us);
+      return;
+    }
+
+  fraction = 1.0 - exp (-gain * (timestamp_us - self->corrected_us[output]) / 1e6);
+  self->corrected_us[output] = timestamp_us;
+
+  expected = self->outputs[output];
+  saved = self->state[state];
+  step = MAX (fabs (saved) * 1e-6, mimic_model_get_state_info (self->model, state)->tolerance);
+  self->state[state] = saved + step;
+  mimic_model_compute_outputs (self->model, 0, self->state, self->params, self->inputs, self->outputs);
+  slope = (self->outputs[output] - expected) / step;
+  self->state[state] = saved;
+  if (!isfinite (slope) || fabs (slope) < 1e-12)
+    {
+      mimic_model_compute_outputs (self->model, 0, self->state, self->params, self->inputs, self->outputs);
+      return;
+    }
+
+  self->state[state] = CLAMP (saved + fraction * (reading - expected) / slope,
+                              self->observer_range[2 * output], self->observer_range[2 * output + 1]);
+  mimic_model_compute_outputs (self->model, 0, self->state, self->params, self->inputs, self->outputs);
 }
 
 static void
@@ -244,6 +368,9 @@ mimic_model_runner_push (MimicModelRunner    *self,
       residual->residual = value - self->outputs[output];
       residual->drives_input = input >= 0;
     }
+
+  if (self->started)
+    correct_state (self, output, timestamp_us, value);
   return TRUE;
 }
 

@@ -35,6 +35,16 @@ gboolean          mimic_model_runner_set_input    (MimicModelRunner   *self,
                                                    const char         *input_id,
                                                    double              value,
                                                    GError            **error);
+/* The rate (1/s) at which a reading pulls the model's state behind it
+ * towards the measured value (a Luenberger observer; the model's
+ * MimicModelObserverInfo gives the default). 0 runs that state open
+ * loop. Only outputs the model lists as observed have a gain. */
+double            mimic_model_runner_get_observer_gain (MimicModelRunner   *self,
+                                                        const char         *sensor_id);
+gboolean          mimic_model_runner_set_observer_gain (MimicModelRunner   *self,
+                                                        const char         *sensor_id,
+                                                        double              gain,
+                                                        GError            **error);
 /* One timestamped reading. The model starts from the first readings that
  * share a timestamp, then runs forward with the measured inputs held
  * between readings. Readings older than the model's time are compared

@@ -126,6 +126,7 @@ DEFINE_TABLE_ACCESS (parameter, Parameter)
 DEFINE_TABLE_ACCESS (input, Input)
 DEFINE_TABLE_ACCESS (output, Output)
 DEFINE_TABLE_ACCESS (kpi, Kpi)
+DEFINE_TABLE_ACCESS (observer, Observer)
 
 #define DEFINE_FIND(kind)                                                    \
   int                                                                        \

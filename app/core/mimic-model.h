@@ -69,6 +69,21 @@ typedef struct
   const char *state_id;
 } MimicModelKpiInfo;
 
+/* A state the model runner pulls towards a reading of the same quantity,
+ * a Luenberger observer: after each reading of output_id the state moves
+ * by (1 − e^(−gain·Δt)) of the disagreement, so an integrated state that
+ * the device measures itself (a rack's state of charge) cannot drift off
+ * with the open-loop integral, while states with no entry here run open
+ * loop and keep every disagreement in their residuals. */
+typedef struct
+{
+  const char *output_id;
+  const char *state_id;
+  double      gain;             /* 1/s; 0: open loop */
+  double      state_minimum;    /* the corrected state stays within these */
+  double      state_maximum;
+} MimicModelObserverInfo;
+
 /* A scheduled change during a run: an input takes a new value, or the model
  * performs an action ("maintenance" resets the pump's wear). */
 typedef struct
@@ -141,7 +156,10 @@ struct _MimicModelClass
                                const double *state,
                                const double *params);
 
-  gpointer padding[8];
+  const MimicModelObserverInfo  *observers;
+  guint                          n_observers;
+
+  gpointer padding[6];
 };
 
 MimicModel                    *mimic_model_new_for_name       (const char    *name,
@@ -164,6 +182,9 @@ const MimicModelOutputInfo    *mimic_model_get_output_info    (MimicModel    *se
                                                                guint          index);
 guint                          mimic_model_get_n_kpis         (MimicModel    *self);
 const MimicModelKpiInfo       *mimic_model_get_kpi_info       (MimicModel    *self,
+                                                               guint          index);
+guint                          mimic_model_get_n_observers    (MimicModel    *self);
+const MimicModelObserverInfo  *mimic_model_get_observer_info  (MimicModel    *self,
                                                                guint          index);
 
 /* Index of a name, or -1. */

@@ -11,7 +11,9 @@
  * false alarms per device-day. Time is simulated: one sample every
  * PERIOD_S seconds of simulated time. MIMIC_BENCH_CALIBRATION_WINDOW
  * (seconds; default the runtime's) and MIMIC_BENCH_RECALIBRATION (seconds,
- * 0: never) override the runtime's calibration, MIMIC_BENCH_H the CUSUM's h.
+ * 0: never) override the runtime's calibration, MIMIC_BENCH_H the CUSUM's h;
+ * MIMIC_BENCH_TRACE=1 prints each verdict of the detector, and
+ * MIMIC_BENCH_FAULTS=TEXT runs only the fault cases whose name holds TEXT.
  *
  *   meson test -C build --suite bench --verbose bench-alarm-quality
  *
@@ -111,6 +113,25 @@ on_raised (MimicAlarmManager *manager,
     }
 }
 
+/* MIMIC_BENCH_TRACE=1 prints every verdict of the detector, to see which
+ * sensor raised what and when. */
+static void
+on_deviation_changed (MimicAnomalyDetector *detector,
+                      const char           *device_id,
+                      const char           *sensor_id,
+                      gboolean              deviating,
+                      double                statistic,
+                      gint64                timestamp_us,
+                      Run                  *run)
+{
+  MimicAnomalyState state = { 0, };
+
+  mimic_anomaly_detector_get_state (detector, device_id, sensor_id, &state);
+  g_print ("#   %8.3f h %s %s %s (%.1f sigma; sigma %.3g, sigma of one sample %.3g, lag-1 correlation %.3f)\n",
+           run->now_s / 3600, device_id, sensor_id, deviating ? "deviates" : "back", statistic,
+           state.sigma, state.sigma_sample, state.autocorrelation);
+}
+
 static void
 on_calibrated (MimicTwinRuntime *runtime,
                const char       *device_id,
@@ -141,6 +162,8 @@ run_init (Run                *run,
   run->units = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, unit_free);
   run->operated_period = -1;
   g_signal_connect (run->manager, "alarm-raised", G_CALLBACK (on_raised), run);
+  if (g_getenv ("MIMIC_BENCH_TRACE") != NULL)
+    g_signal_connect (run->detector, "deviation-changed", G_CALLBACK (on_deviation_changed), run);
 }
 
 static void
@@ -402,7 +425,8 @@ main (int   argc,
   g_print ("| fault | to deviation alarm | first deviating sensor | to fixed-limit alarm | first limit | deviation first |\n");
   g_print ("|---|---|---|---|---|---|\n");
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
-    measure_fault (registry, &faults[i]);
+    if (g_getenv ("MIMIC_BENCH_FAULTS") == NULL || strstr (faults[i].name, g_getenv ("MIMIC_BENCH_FAULTS")) != NULL)
+      measure_fault (registry, &faults[i]);
 
   g_print ("\n| fleet | units | device-days | deviation alarms | per device-day | limit alarms | per device-day |\n");
   g_print ("|---|---|---|---|---|---|---|\n");
