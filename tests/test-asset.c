@@ -385,6 +385,30 @@ test_asset_error_hostile_text (void)
   assert_problem (large_problems, 1, MIMIC_ASSET_ERROR_IO, "$", "larger than");
 }
 
+/* json-glib turns a lone surrogate escape into bytes that are not UTF-8;
+ * quoted into a problem (as a key in the path and the reason, or as a
+ * value in the reason) they must come out escaped, and the problem must
+ * still say what is wrong. Found by the asset fuzz target; the same input
+ * is in tests/fuzz/corpus/asset/lone-surrogate.json. */
+static void
+test_asset_error_lone_surrogate (void)
+{
+  g_autofree char *text = fixture_text ();
+  g_autofree char *with_key = replace_once (text, "{", "{\"mimic:\\ud800x\": 1, ");
+  g_autofree char *with_value = replace_once (text, "\"mini-fan\"", "\"\\ud800x\"");
+  g_autoptr(GPtrArray) key_problems = load_text (with_key);
+  g_autoptr(GPtrArray) value_problems = load_text (with_value);
+
+  assert_problem (key_problems, 1, MIMIC_ASSET_ERROR_UNKNOWN_TERM, "$[\"mimic:\\xED\\xA0\\x80\"]",
+                  "unknown member “mimic:\\xED\\xA0\\x80”");
+  g_assert_true (g_utf8_validate (((MimicAssetProblem *) key_problems->pdata[0])->reason, -1, NULL));
+  g_assert_true (g_utf8_validate (((MimicAssetProblem *) key_problems->pdata[0])->json_path, -1, NULL));
+
+  assert_problem (value_problems, 1, MIMIC_ASSET_ERROR_INVALID, "$.id", "is not a valid id");
+  g_assert_true (g_utf8_validate (((MimicAssetProblem *) value_problems->pdata[0])->reason, -1, NULL));
+  g_assert_nonnull (strstr (((MimicAssetProblem *) value_problems->pdata[0])->reason, "\\x"));
+}
+
 /* Every prefix of a valid file is a broken file: none may crash the
  * loader, and each must either load or say why not. */
 static void
@@ -1361,6 +1385,7 @@ main (int   argc,
   g_test_add_func ("/mimic/asset/error/malformed-json", test_asset_error_malformed_json);
   g_test_add_func ("/mimic/asset/error/not-an-object", test_asset_error_not_an_object);
   g_test_add_func ("/mimic/asset/error/hostile-text", test_asset_error_hostile_text);
+  g_test_add_func ("/mimic/asset/error/lone-surrogate", test_asset_error_lone_surrogate);
   g_test_add_func ("/mimic/asset/error/truncated", test_asset_error_truncated);
   g_test_add_func ("/mimic/asset/error/non-finite", test_asset_error_non_finite);
   g_test_add_func ("/mimic/asset/error/duplicate-key", test_asset_error_duplicate_key);

@@ -885,6 +885,7 @@ test_parse_arguments (void)
   const char *bad[][2] = { { "speed=fast", NULL }, { "count=1.5", NULL }, { "on=yes", NULL },
                            { "turbo=1", NULL }, { "speed", NULL }, { "=1", NULL } };
   const char *twice[] = { "speed=1", "speed=2", NULL };
+  const char *not_utf8[] = { "speed=\xff\xc3", NULL };
   g_autoptr(JsonObject) parsed = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -908,6 +909,13 @@ test_parse_arguments (void)
     }
   g_assert_null (mimic_command_parse_arguments (&command, twice, &error));
   g_assert_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* A command line need not be UTF-8; the error quotes it all the same. */
+  g_assert_null (mimic_command_parse_arguments (&command, not_utf8, &error));
+  g_assert_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_INVALID_ARGUMENT);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_assert_nonnull (strstr (error->message, "speed=\\xFF\\xC3"));
 }
 
 int

@@ -155,14 +155,20 @@ report (Loader          *loader,
         ...)
 {
   MimicAssetProblem *problem = g_new0 (MimicAssetProblem, 1);
+  g_autofree char *reason = NULL;
   va_list args;
 
   problem->code = code;
   problem->file = g_strdup (loader->display_name);
-  problem->json_path = g_strdup (json_path);
+  /* Keys and values quoted into the path or the reason come from the
+   * description, and json-glib turns a lone surrogate escape such as
+   * "\ud800" into bytes that are not UTF-8: escape them, here where every
+   * problem passes. */
+  problem->json_path = mimic_json_text_for_message (json_path, -1);
   va_start (args, format);
-  problem->reason = g_strdup_vprintf (format, args);
+  reason = g_strdup_vprintf (format, args);
   va_end (args);
+  problem->reason = mimic_json_text_for_message (reason, -1);
   g_ptr_array_add (loader->problems, problem);
 }
 

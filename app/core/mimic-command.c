@@ -13,6 +13,7 @@
 
 #include "mimic-command-manager.h"
 #include "mimic-command-private.h"
+#include "mimic-json.h"
 
 struct _MimicCommand
 {
@@ -399,6 +400,16 @@ mimic_command_parse_arguments (const MimicAssetCommand  *command,
       g_autofree char *name = NULL;
       const MimicAssetArgument *argument;
 
+      /* Command lines need not be UTF-8; the errors below quote the
+       * assignment, and a string argument goes into JSON as it is. */
+      if (!g_utf8_validate (assignments[i], -1, NULL))
+        {
+          g_autofree char *quoted = mimic_json_text_for_message (assignments[i], -1);
+
+          g_set_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_INVALID_ARGUMENT,
+                       _("“%s” is not UTF-8 text"), quoted);
+          return NULL;
+        }
       if (equals == NULL || equals == assignments[i])
         {
           g_set_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_INVALID_ARGUMENT,

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mimic-connection.h"
+#include "mimic-json.h"
 
 #define MAX_TOPIC_ROOT_LENGTH 256
 
@@ -313,9 +314,11 @@ parse_url (MimicConnection  *self,
       guint code = g_error_matches (local_error, G_URI_ERROR, G_URI_ERROR_BAD_PORT)
                    ? MIMIC_CONNECTION_ERROR_INVALID_PORT
                    : MIMIC_CONNECTION_ERROR_INVALID_URL;
+      /* GUri quotes a bad port as it was written, UTF-8 or not. */
+      g_autofree char *reason = mimic_json_text_for_message (local_error->message, -1);
 
       g_set_error (error, MIMIC_CONNECTION_ERROR, code,
-                   _("Not a valid connection URL: %s"), local_error->message);
+                   _("Not a valid connection URL: %s"), reason);
       return FALSE;
     }
 

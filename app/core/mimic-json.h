@@ -5,7 +5,10 @@
  * sending such messages would make Mimic's memory grow without bound, so
  * everything Mimic reads from outside goes through
  * mimic_json_parser_load_from_data(), which refuses more than one
- * top-level value before json-glib sees the input.
+ * top-level value before json-glib sees the input. json-glib also skips
+ * comments (between two slashes, or C style) and reads single-quoted
+ * strings, which could hide a second value from that check, so input with
+ * either is refused too: neither is JSON.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,5 +26,10 @@ gboolean mimic_json_parser_load_from_data  (JsonParser  *parser,
                                             const char  *data,
                                             gssize       length,
                                             GError     **error);
+/* @text (possibly not UTF-8, @length -1: NUL-terminated) as valid UTF-8
+ * for an error message: each byte that is not part of a valid character
+ * becomes \xNN, so the message stays readable and names what was sent. */
+char    *mimic_json_text_for_message       (const char  *text,
+                                            gssize       length);
 
 G_END_DECLS
