@@ -1,11 +1,10 @@
 /* mimic-alarm-journal.c
  *
- * A writer thread owns the write connection: it takes every row queued
- * when it wakes and commits them in one transaction, so an alarm flood
- * costs one commit per burst, not one per transition, and the main loop
- * never waits for the disk. Retention is enforced by the writer after each
- * commit. Reads open a connection of their own (WAL lets them run beside
- * the writer).
+ * Rows go to a MimicSqliteWriter: its thread commits every row queued
+ * when it wakes in one transaction, so an alarm flood costs one commit per
+ * burst, not one per transition, and the main loop never waits for the
+ * disk. Retention is enforced on that thread after each commit. Reads
+ * open a connection of their own (WAL lets them run beside the writer).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,16 +12,13 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <string.h>
 
 #include "mimic-alarm-journal.h"
 #include "mimic-paths.h"
-
-#define BUSY_TIMEOUT_MS 5000
+#include "mimic-sqlite-writer.h"
 
 G_DEFINE_QUARK (mimic-alarm-journal-error-quark, mimic_alarm_journal_error)
 
@@ -58,75 +54,37 @@ mimic_alarm_journal_entry_free (MimicAlarmJournalEntry *entry)
   g_free (entry);
 }
 
-typedef enum
-{
-  JOB_ROW,
-  JOB_FLUSH,
-  JOB_QUIT,
-} JobKind;
-
-typedef struct
-{
-  JobKind                 kind;
-  MimicAlarmJournalEntry *entry;   /* JOB_ROW */
-  GTask                  *task;    /* JOB_FLUSH, async */
-  GMutex                 *done_lock;  /* JOB_FLUSH, blocking */
-  GCond                  *done_cond;
-  gboolean               *done;
-  GError                **done_error;
-} Job;
-
 struct _MimicAlarmJournal
 {
-  GObject       parent_instance;
+  GObject            parent_instance;
 
-  char         *path;
-  sqlite3      *db;             /* the writer's */
-  GThread      *writer;
-  GAsyncQueue  *jobs;
+  char              *path;
+  MimicSqliteWriter *writer;
 
-  /* Read by the writer at each commit. */
-  GMutex        settings_lock;
-  guint         max_rows;
-  GTimeSpan     max_age_us;
-  guint64       n_failed;
+  /* Read by the writer after each commit. */
+  GMutex             settings_lock;
+  guint              max_rows;
+  GTimeSpan          max_age_us;
 };
 
 G_DEFINE_FINAL_TYPE (MimicAlarmJournal, mimic_alarm_journal, G_TYPE_OBJECT)
 
-static void
-job_free (Job *job)
-{
-  g_clear_pointer (&job->entry, mimic_alarm_journal_entry_free);
-  g_clear_object (&job->task);
-  g_free (job);
-}
-
 static gboolean
-exec_sql (sqlite3     *db,
-          const char  *sql,
-          GError     **error)
+insert_row (MimicSqliteWriter  *writer,
+            sqlite3            *db,
+            gpointer            data,
+            GError            **error)
 {
-  char *message = NULL;
+  const MimicAlarmJournalEntry *entry = data;
+  sqlite3_stmt *stmt;
 
-  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
-    {
-      g_set_error (error, MIMIC_ALARM_JOURNAL_ERROR, MIMIC_ALARM_JOURNAL_ERROR_WRITE,
-                   "%s", message != NULL ? message : sqlite3_errmsg (db));
-      sqlite3_free (message);
-      return FALSE;
-    }
-  return TRUE;
-}
+  stmt = mimic_sqlite_writer_prepare (writer,
+                                      "INSERT INTO transitions (ts_us, device, sensor, condition, priority,"
+                                      " old_state, new_state, value, operator, comment)"
+                                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
+  if (stmt == NULL)
+    return FALSE;
 
-static gboolean
-insert_row (sqlite3                      *db,
-            sqlite3_stmt                 *stmt,
-            const MimicAlarmJournalEntry *entry)
-{
-  int rc;
-
-  sqlite3_reset (stmt);
   sqlite3_bind_int64 (stmt, 1, entry->timestamp_us);
   sqlite3_bind_text (stmt, 2, entry->device_id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, entry->sensor_id, -1, SQLITE_STATIC);
@@ -140,14 +98,23 @@ insert_row (sqlite3                      *db,
     sqlite3_bind_null (stmt, 8);
   sqlite3_bind_text (stmt, 9, entry->operator_name, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 10, entry->comment, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  sqlite3_clear_bindings (stmt);
-  return rc == SQLITE_DONE;
+
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      g_set_error (error, MIMIC_ALARM_JOURNAL_ERROR, MIMIC_ALARM_JOURNAL_ERROR_WRITE,
+                   _("Could not write to the alarm journal: %s"), sqlite3_errmsg (db));
+      return FALSE;
+    }
+  return TRUE;
 }
 
+/* After each commit, on the writer thread. */
 static void
-enforce_retention (MimicAlarmJournal *self)
+enforce_retention (MimicSqliteWriter *writer,
+                   sqlite3           *db,
+                   gpointer           user_data)
 {
+  MimicAlarmJournal *self = user_data;
   g_autofree char *sql = NULL;
   guint max_rows;
   GTimeSpan max_age;
@@ -161,7 +128,7 @@ enforce_retention (MimicAlarmJournal *self)
     {
       sql = g_strdup_printf ("DELETE FROM transitions WHERE ts_us < "
                              "(SELECT MAX(ts_us) FROM transitions) - %" G_GINT64_FORMAT ";", max_age);
-      exec_sql (self->db, sql, NULL);
+      sqlite3_exec (db, sql, NULL, NULL, NULL);
       g_clear_pointer (&sql, g_free);
     }
   if (max_rows > 0)
@@ -169,107 +136,8 @@ enforce_retention (MimicAlarmJournal *self)
       /* rowid grows with every insert, so the oldest rows have the lowest. */
       sql = g_strdup_printf ("DELETE FROM transitions WHERE rowid <= "
                              "(SELECT MAX(rowid) FROM transitions) - %u;", max_rows);
-      exec_sql (self->db, sql, NULL);
+      sqlite3_exec (db, sql, NULL, NULL, NULL);
     }
-}
-
-static void
-complete_flush (Job          *job,
-                const GError *error)
-{
-  if (job->task != NULL)
-    {
-      if (error != NULL)
-        g_task_return_error (job->task, g_error_copy (error));
-      else
-        g_task_return_boolean (job->task, TRUE);
-    }
-  else if (job->done_lock != NULL)
-    {
-      g_mutex_lock (job->done_lock);
-      if (error != NULL && job->done_error != NULL)
-        *job->done_error = g_error_copy (error);
-      *job->done = TRUE;
-      g_cond_signal (job->done_cond);
-      g_mutex_unlock (job->done_lock);
-    }
-}
-
-static gpointer
-writer_run (gpointer data)
-{
-  MimicAlarmJournal *self = data;
-  sqlite3_stmt *insert = NULL;
-  gboolean quit = FALSE;
-
-  if (sqlite3_prepare_v2 (self->db,
-                          "INSERT INTO transitions (ts_us, device, sensor, condition, priority,"
-                          " old_state, new_state, value, operator, comment)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                          -1, &insert, NULL) != SQLITE_OK)
-    g_warning ("Cannot prepare the alarm journal's insert: %s", sqlite3_errmsg (self->db));
-
-  while (!quit)
-    {
-      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
-      g_autoptr(GError) error = NULL;
-      guint n_rows = 0, n_failed = 0;
-      Job *job;
-
-      g_ptr_array_add (batch, g_async_queue_pop (self->jobs));
-      while ((job = g_async_queue_try_pop (self->jobs)) != NULL)
-        g_ptr_array_add (batch, job);
-
-      for (guint i = 0; i < batch->len; i++)
-        if (((Job *) g_ptr_array_index (batch, i))->kind == JOB_ROW)
-          n_rows++;
-
-      if (n_rows > 0)
-        {
-          if (insert == NULL || !exec_sql (self->db, "BEGIN IMMEDIATE;", &error))
-            n_failed = n_rows;
-          else
-            {
-              for (guint i = 0; i < batch->len; i++)
-                {
-                  job = g_ptr_array_index (batch, i);
-                  if (job->kind == JOB_ROW && !insert_row (self->db, insert, job->entry))
-                    n_failed++;
-                }
-              if (!exec_sql (self->db, "COMMIT;", &error))
-                {
-                  exec_sql (self->db, "ROLLBACK;", NULL);
-                  n_failed = n_rows;
-                }
-              else
-                enforce_retention (self);
-            }
-
-          if (n_failed > 0)
-            {
-              g_warning ("Could not write %u rows to the alarm journal %s: %s", n_failed, self->path,
-                         error != NULL ? error->message : sqlite3_errmsg (self->db));
-              g_mutex_lock (&self->settings_lock);
-              self->n_failed += n_failed;
-              g_mutex_unlock (&self->settings_lock);
-              if (error == NULL)
-                g_set_error (&error, MIMIC_ALARM_JOURNAL_ERROR, MIMIC_ALARM_JOURNAL_ERROR_WRITE,
-                             _("Could not write to the alarm journal: %s"), sqlite3_errmsg (self->db));
-            }
-        }
-
-      for (guint i = 0; i < batch->len; i++)
-        {
-          job = g_ptr_array_index (batch, i);
-          if (job->kind == JOB_FLUSH)
-            complete_flush (job, n_failed > 0 ? error : NULL);
-          else if (job->kind == JOB_QUIT)
-            quit = TRUE;
-        }
-    }
-
-  sqlite3_finalize (insert);
-  return NULL;
 }
 
 static void
@@ -277,18 +145,9 @@ mimic_alarm_journal_finalize (GObject *object)
 {
   MimicAlarmJournal *self = MIMIC_ALARM_JOURNAL (object);
 
-  if (self->writer != NULL)
-    {
-      Job *quit = g_new0 (Job, 1);
-
-      /* Everything queued before is written first: the queue is FIFO. */
-      quit->kind = JOB_QUIT;
-      g_async_queue_push (self->jobs, quit);
-      g_thread_join (self->writer);
-    }
-  g_clear_pointer (&self->jobs, g_async_queue_unref);
-  if (self->db != NULL)
-    sqlite3_close (self->db);
+  /* Everything queued before is written first, then the writer thread
+   * stops; it reads the settings until then. */
+  g_clear_object (&self->writer);
   g_mutex_clear (&self->settings_lock);
   g_free (self->path);
 
@@ -305,30 +164,8 @@ static void
 mimic_alarm_journal_init (MimicAlarmJournal *self)
 {
   g_mutex_init (&self->settings_lock);
-  self->jobs = g_async_queue_new ();
   self->max_rows = MIMIC_ALARM_JOURNAL_DEFAULT_MAX_ROWS;
   self->max_age_us = (GTimeSpan) MIMIC_ALARM_JOURNAL_DEFAULT_MAX_AGE_DAYS * G_TIME_SPAN_DAY;
-}
-
-static sqlite3 *
-open_connection (const char  *path,
-                 gboolean     read_only,
-                 GError     **error)
-{
-  sqlite3 *db = NULL;
-  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-
-  if (sqlite3_open_v2 (path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-    {
-      g_set_error (error, MIMIC_ALARM_JOURNAL_ERROR,
-                   read_only ? MIMIC_ALARM_JOURNAL_ERROR_READ : MIMIC_ALARM_JOURNAL_ERROR_OPEN,
-                   _("Could not open the alarm journal %s: %s"), path,
-                   db != NULL ? sqlite3_errmsg (db) : g_strerror (ENOMEM));
-      sqlite3_close (db);
-      return NULL;
-    }
-  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
-  return db;
 }
 
 MimicAlarmJournal *
@@ -337,7 +174,6 @@ mimic_alarm_journal_open (const char  *path,
 {
   g_autoptr(MimicAlarmJournal) self = NULL;
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *dir = NULL;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
@@ -351,46 +187,30 @@ mimic_alarm_journal_open (const char  *path,
       self->path = g_build_filename (state_dir, MIMIC_ALARM_JOURNAL_FILE_NAME, NULL);
     }
 
-  dir = g_path_get_dirname (self->path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, MIMIC_ALARM_JOURNAL_ERROR, MIMIC_ALARM_JOURNAL_ERROR_OPEN,
-                   _("Could not create the folder %s: %s"), dir, g_strerror (saved_errno));
-      return NULL;
-    }
-
-  self->db = open_connection (self->path, FALSE, error);
-  if (self->db == NULL)
-    return NULL;
-
   /* NORMAL is enough in WAL mode: a crash may lose the last burst, never
    * the file's consistency; the journal is a record, not a safety interlock. */
-  if (!exec_sql (self->db,
-                 "PRAGMA journal_mode = WAL;"
-                 "PRAGMA synchronous = NORMAL;"
-                 "CREATE TABLE IF NOT EXISTS transitions ("
-                 "  ts_us INTEGER NOT NULL,"
-                 "  device TEXT NOT NULL,"
-                 "  sensor TEXT NOT NULL,"
-                 "  condition TEXT NOT NULL,"
-                 "  priority INTEGER NOT NULL,"
-                 "  old_state TEXT NOT NULL,"
-                 "  new_state TEXT NOT NULL,"
-                 "  value REAL,"
-                 "  operator TEXT,"
-                 "  comment TEXT);"
-                 "CREATE INDEX IF NOT EXISTS transitions_by_time ON transitions (ts_us);"
-                 "CREATE INDEX IF NOT EXISTS transitions_by_device ON transitions (device, ts_us);",
-                 &local_error))
+  self->writer = mimic_sqlite_writer_open (self->path, MIMIC_SQLITE_WRITER_SYNC_NORMAL,
+                                           "CREATE TABLE IF NOT EXISTS transitions ("
+                                           "  ts_us INTEGER NOT NULL,"
+                                           "  device TEXT NOT NULL,"
+                                           "  sensor TEXT NOT NULL,"
+                                           "  condition TEXT NOT NULL,"
+                                           "  priority INTEGER NOT NULL,"
+                                           "  old_state TEXT NOT NULL,"
+                                           "  new_state TEXT NOT NULL,"
+                                           "  value REAL,"
+                                           "  operator TEXT,"
+                                           "  comment TEXT);"
+                                           "CREATE INDEX IF NOT EXISTS transitions_by_time ON transitions (ts_us);"
+                                           "CREATE INDEX IF NOT EXISTS transitions_by_device ON transitions (device, ts_us);",
+                                           &local_error);
+  if (self->writer == NULL)
     {
-      g_set_error (error, MIMIC_ALARM_JOURNAL_ERROR, MIMIC_ALARM_JOURNAL_ERROR_OPEN,
-                   _("Could not set up the alarm journal %s: %s"), self->path, local_error->message);
+      g_set_error_literal (error, MIMIC_ALARM_JOURNAL_ERROR, MIMIC_ALARM_JOURNAL_ERROR_OPEN, local_error->message);
       return NULL;
     }
+  mimic_sqlite_writer_set_committed_func (self->writer, enforce_retention, self);
 
-  self->writer = g_thread_new ("mimic-alarm-journal", writer_run, self);
   return g_steal_pointer (&self);
 }
 
@@ -420,48 +240,50 @@ void
 mimic_alarm_journal_append (MimicAlarmJournal            *self,
                             const MimicAlarmJournalEntry *entry)
 {
-  Job *job;
-
   g_return_if_fail (MIMIC_IS_ALARM_JOURNAL (self));
   g_return_if_fail (entry != NULL);
   g_return_if_fail (entry->device_id != NULL && entry->sensor_id != NULL);
 
-  job = g_new0 (Job, 1);
-  job->kind = JOB_ROW;
-  job->entry = mimic_alarm_journal_entry_copy (entry);
-  g_async_queue_push (self->jobs, job);
+  /* No done function: a row that fails is logged, counted and reported by
+   * the next flush. */
+  mimic_sqlite_writer_queue (self->writer, insert_row, NULL, mimic_alarm_journal_entry_copy (entry),
+                             (GDestroyNotify) mimic_alarm_journal_entry_free);
 }
 
 guint64
 mimic_alarm_journal_get_n_failed (MimicAlarmJournal *self)
 {
-  guint64 n;
-
   g_return_val_if_fail (MIMIC_IS_ALARM_JOURNAL (self), 0);
 
-  g_mutex_lock (&self->settings_lock);
-  n = self->n_failed;
-  g_mutex_unlock (&self->settings_lock);
-  return n;
+  return mimic_sqlite_writer_get_n_failed (self->writer);
 }
 
-/* No source object: the writer thread may drop the task's last reference,
- * and the journal's finalizer must not run there (it joins the writer). */
 void
 mimic_alarm_journal_flush_async (MimicAlarmJournal   *self,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  Job *job;
-
   g_return_if_fail (MIMIC_IS_ALARM_JOURNAL (self));
 
-  job = g_new0 (Job, 1);
-  job->kind = JOB_FLUSH;
-  job->task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, mimic_alarm_journal_flush_async);
-  g_async_queue_push (self->jobs, job);
+  mimic_sqlite_writer_flush_async (self->writer, cancellable, callback, user_data);
+}
+
+/* A failed transaction comes in the writer's domain; say it in the
+ * journal's. */
+static gboolean
+propagate_flush_error (GError **error,
+                       GError  *flush_error)
+{
+  if (flush_error->domain == MIMIC_SQLITE_WRITER_ERROR)
+    {
+      g_set_error (error, MIMIC_ALARM_JOURNAL_ERROR, MIMIC_ALARM_JOURNAL_ERROR_WRITE,
+                   _("Could not write to the alarm journal: %s"), flush_error->message);
+      g_error_free (flush_error);
+    }
+  else
+    g_propagate_error (error, flush_error);
+  return FALSE;
 }
 
 gboolean
@@ -469,47 +291,27 @@ mimic_alarm_journal_flush_finish (MimicAlarmJournal  *self,
                                   GAsyncResult       *result,
                                   GError            **error)
 {
+  GError *local_error = NULL;
+
   g_return_val_if_fail (MIMIC_IS_ALARM_JOURNAL (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  if (mimic_sqlite_writer_flush_finish (self->writer, result, &local_error))
+    return TRUE;
+  return propagate_flush_error (error, local_error);
 }
 
 gboolean
 mimic_alarm_journal_flush (MimicAlarmJournal  *self,
                            GError            **error)
 {
-  GMutex lock;
-  GCond cond;
-  gboolean done = FALSE;
   GError *local_error = NULL;
-  Job *job;
 
   g_return_val_if_fail (MIMIC_IS_ALARM_JOURNAL (self), FALSE);
 
-  g_mutex_init (&lock);
-  g_cond_init (&cond);
-  job = g_new0 (Job, 1);
-  job->kind = JOB_FLUSH;
-  job->done_lock = &lock;
-  job->done_cond = &cond;
-  job->done = &done;
-  job->done_error = &local_error;
-
-  g_mutex_lock (&lock);
-  g_async_queue_push (self->jobs, job);
-  while (!done)
-    g_cond_wait (&cond, &lock);
-  g_mutex_unlock (&lock);
-  g_cond_clear (&cond);
-  g_mutex_clear (&lock);
-
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
-  return TRUE;
+  if (mimic_sqlite_writer_flush (self->writer, NULL, &local_error))
+    return TRUE;
+  return propagate_flush_error (error, local_error);
 }
 
 /* Reading */
@@ -556,7 +358,7 @@ query_path (const char                     *path,
     filter = &no_filter;
   if (!check_filter (filter, error))
     return NULL;
-  if ((db = open_connection (path, TRUE, error)) == NULL)
+  if ((db = mimic_sqlite_writer_open_reader (path, MIMIC_ALARM_JOURNAL_ERROR, MIMIC_ALARM_JOURNAL_ERROR_READ, error)) == NULL)
     return NULL;
 
   /* Every condition is a bound parameter; NULL and -1 switch one off. */

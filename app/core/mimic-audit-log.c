@@ -1,11 +1,11 @@
 /* mimic-audit-log.c
  *
- * A writer thread owns the write connection. It takes every job queued
- * at the moment it wakes and commits them in one transaction (a group
- * commit: one fsync for a burst of commands), then completes their tasks.
- * With WAL and synchronous=FULL a commit that returned is on disk, so a
- * kill -9 right after the callback cannot lose the row, and SQLite's
- * journal keeps the file consistent whatever moment it dies.
+ * Writes go to a MimicSqliteWriter: its thread commits every write queued
+ * at the moment it wakes in one transaction (a group commit: one fsync for
+ * a burst of commands), then completes their tasks. With WAL and
+ * synchronous=FULL a commit that returned is on disk, so a kill -9 right
+ * after the callback cannot lose the row, and SQLite's journal keeps the
+ * file consistent whatever moment it dies.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,16 +13,12 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <sqlite3.h>
 #include <string.h>
 
 #include "mimic-audit-log.h"
 #include "mimic-paths.h"
-
-#define BUSY_TIMEOUT_MS 5000
+#include "mimic-sqlite-writer.h"
 
 G_DEFINE_QUARK (mimic-audit-log-error-quark, mimic_audit_log_error)
 
@@ -63,221 +59,126 @@ mimic_audit_entry_free (MimicAuditEntry *entry)
   g_free (entry);
 }
 
-typedef enum
-{
-  JOB_RECORD,
-  JOB_OUTCOME,
-  JOB_FLUSH,
-  JOB_QUIT,
-} JobKind;
-
+/* A new row or an outcome, and the task told once it is committed. */
 typedef struct
 {
-  GMutex   mutex;
-  GCond    cond;
-  gboolean done;
-} FlushWaiter;
-
-typedef struct
-{
-  JobKind          kind;
-  MimicAuditEntry *entry;     /* RECORD: the row; OUTCOME: id, outcome, reason, outcome_wall_us */
+  MimicAuditEntry *entry;     /* a new row; or id, outcome, reason, outcome_wall_us */
   GTask           *task;
-  GError          *error;
-  FlushWaiter     *waiter;
-} Job;
+} Write;
 
 struct _MimicAuditLog
 {
-  GObject      parent_instance;
+  GObject            parent_instance;
 
-  char        *path;
-  sqlite3     *db;            /* the writer thread's once it runs */
-  GAsyncQueue *jobs;
-  GThread     *writer;
+  char              *path;
+  MimicSqliteWriter *writer;
 };
 
 G_DEFINE_FINAL_TYPE (MimicAuditLog, mimic_audit_log, G_TYPE_OBJECT)
 
 static void
-job_free (Job *job)
+write_free (Write *write)
 {
-  mimic_audit_entry_free (job->entry);
-  g_clear_error (&job->error);
-  g_clear_object (&job->task);
-  g_free (job);
+  mimic_audit_entry_free (write->entry);
+  g_clear_object (&write->task);
+  g_free (write);
 }
 
 static gboolean
-exec_sql (sqlite3     *db,
-          const char  *sql,
-          GError     **error)
+run_record (MimicSqliteWriter  *writer,
+            sqlite3            *db,
+            gpointer            data,
+            GError            **error)
 {
-  char *message = NULL;
-
-  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
-    {
-      g_set_error (error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_WRITE,
-                   "%s", message != NULL ? message : sqlite3_errmsg (db));
-      sqlite3_free (message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-run_record (sqlite3 *db,
-            Job     *job)
-{
-  const MimicAuditEntry *entry = job->entry;
-  sqlite3_stmt *stmt = NULL;
+  const MimicAuditEntry *entry = ((Write *) data)->entry;
+  sqlite3_stmt *stmt;
   int rc;
 
-  rc = sqlite3_prepare_v2 (db,
-                           "INSERT INTO commands (id, operator, wall_us, monotonic_us, device, command, arguments) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_text (stmt, 1, entry->id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, entry->operator_name, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 3, entry->wall_us);
-      sqlite3_bind_int64 (stmt, 4, entry->monotonic_us);
-      sqlite3_bind_text (stmt, 5, entry->device_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 6, entry->command, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 7, entry->arguments_json != NULL ? entry->arguments_json : "{}", -1, SQLITE_STATIC);
-      rc = sqlite3_step (stmt);
-    }
+  stmt = mimic_sqlite_writer_prepare (writer,
+                                      "INSERT INTO commands (id, operator, wall_us, monotonic_us, device, command, arguments) "
+                                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_text (stmt, 1, entry->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, entry->operator_name, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, entry->wall_us);
+  sqlite3_bind_int64 (stmt, 4, entry->monotonic_us);
+  sqlite3_bind_text (stmt, 5, entry->device_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, entry->command, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, entry->arguments_json != NULL ? entry->arguments_json : "{}", -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
 
   if (rc == SQLITE_CONSTRAINT)
-    g_set_error (&job->error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_DUPLICATE,
+    g_set_error (error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_DUPLICATE,
                  _("The command id %s is in the audit log already"), entry->id);
   else if (rc != SQLITE_DONE)
-    g_set_error (&job->error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_WRITE,
+    g_set_error (error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_WRITE,
                  _("Could not write to the audit log: %s"), sqlite3_errmsg (db));
-  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE;
 }
 
 static gboolean
-row_exists (sqlite3    *db,
-            const char *id)
+row_exists (MimicSqliteWriter *writer,
+            const char        *id)
 {
-  sqlite3_stmt *stmt = NULL;
-  gboolean exists = FALSE;
+  sqlite3_stmt *stmt = mimic_sqlite_writer_prepare (writer, "SELECT 1 FROM commands WHERE id = ?1", NULL);
 
-  if (sqlite3_prepare_v2 (db, "SELECT 1 FROM commands WHERE id = ?1", -1, &stmt, NULL) == SQLITE_OK)
-    {
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-      exists = sqlite3_step (stmt) == SQLITE_ROW;
-    }
-  sqlite3_finalize (stmt);
-  return exists;
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  return sqlite3_step (stmt) == SQLITE_ROW;
 }
 
-static void
-run_outcome (sqlite3 *db,
-             Job     *job)
+static gboolean
+run_outcome (MimicSqliteWriter  *writer,
+             sqlite3            *db,
+             gpointer            data,
+             GError            **error)
 {
-  const MimicAuditEntry *entry = job->entry;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
+  const MimicAuditEntry *entry = ((Write *) data)->entry;
+  sqlite3_stmt *stmt;
 
-  rc = sqlite3_prepare_v2 (db,
-                           "UPDATE commands SET outcome = ?2, reason = ?3, outcome_wall_us = ?4 "
-                           "WHERE id = ?1 AND outcome IS NULL", -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_text (stmt, 1, entry->id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, entry->outcome, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, entry->reason, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 4, entry->outcome_wall_us);
-      rc = sqlite3_step (stmt);
-    }
-  sqlite3_finalize (stmt);
+  stmt = mimic_sqlite_writer_prepare (writer,
+                                      "UPDATE commands SET outcome = ?2, reason = ?3, outcome_wall_us = ?4 "
+                                      "WHERE id = ?1 AND outcome IS NULL", error);
+  if (stmt == NULL)
+    return FALSE;
 
-  if (rc != SQLITE_DONE)
-    g_set_error (&job->error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_WRITE,
+  sqlite3_bind_text (stmt, 1, entry->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, entry->outcome, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, entry->reason, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, entry->outcome_wall_us);
+
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_set_error (error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_WRITE,
                  _("Could not write to the audit log: %s"), sqlite3_errmsg (db));
-  else if (sqlite3_changes (db) == 0 && row_exists (db, entry->id))
-    g_set_error (&job->error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_DUPLICATE,
+  else if (sqlite3_changes (db) == 0 && row_exists (writer, entry->id))
+    g_set_error (error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_DUPLICATE,
                  _("The command %s has an outcome already"), entry->id);
   else if (sqlite3_changes (db) == 0)
-    g_set_error (&job->error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_UNKNOWN_ID,
+    g_set_error (error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_UNKNOWN_ID,
                  _("The command %s is not in the audit log"), entry->id);
+  else
+    return TRUE;
+  return FALSE;
 }
 
+/* On the writer thread, once the transaction has committed (with FULL,
+ * the row is on the disk) or failed. */
 static void
-complete_job (Job *job)
+write_done (gpointer      data,
+            const GError *error)
 {
-  if (job->waiter != NULL)
-    {
-      g_mutex_lock (&job->waiter->mutex);
-      job->waiter->done = TRUE;
-      g_cond_signal (&job->waiter->cond);
-      g_mutex_unlock (&job->waiter->mutex);
-    }
-  else if (job->task != NULL)
-    {
-      if (job->error != NULL)
-        g_task_return_error (job->task, g_steal_pointer (&job->error));
-      else
-        g_task_return_boolean (job->task, TRUE);
-    }
-  job_free (job);
-}
+  Write *write = data;
 
-static gpointer
-writer_run (gpointer data)
-{
-  MimicAuditLog *self = data;
-  gboolean quit = FALSE;
-
-  while (!quit)
-    {
-      g_autoptr(GPtrArray) batch = g_ptr_array_new ();
-      g_autoptr(GError) commit_error = NULL;
-      gboolean any_write = FALSE;
-      Job *job;
-
-      g_ptr_array_add (batch, g_async_queue_pop (self->jobs));
-      while ((job = g_async_queue_try_pop (self->jobs)) != NULL)
-        g_ptr_array_add (batch, job);
-
-      for (guint i = 0; i < batch->len; i++)
-        {
-          job = g_ptr_array_index (batch, i);
-          any_write |= job->kind == JOB_RECORD || job->kind == JOB_OUTCOME;
-        }
-
-      if (any_write && exec_sql (self->db, "BEGIN IMMEDIATE", &commit_error))
-        {
-          for (guint i = 0; i < batch->len; i++)
-            {
-              job = g_ptr_array_index (batch, i);
-              if (job->kind == JOB_RECORD)
-                run_record (self->db, job);
-              else if (job->kind == JOB_OUTCOME)
-                run_outcome (self->db, job);
-            }
-          if (!exec_sql (self->db, "COMMIT", &commit_error))
-            exec_sql (self->db, "ROLLBACK", NULL);
-        }
-
-      for (guint i = 0; i < batch->len; i++)
-        {
-          job = g_ptr_array_index (batch, i);
-          if (job->kind == JOB_QUIT)
-            quit = TRUE;
-          if (commit_error != NULL && (job->kind == JOB_RECORD || job->kind == JOB_OUTCOME))
-            {
-              g_clear_error (&job->error);
-              job->error = g_error_new (MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_WRITE,
-                                        _("Could not write to the audit log: %s"), commit_error->message);
-            }
-          complete_job (job);
-        }
-    }
-
-  return NULL;
+  if (error == NULL)
+    g_task_return_boolean (write->task, TRUE);
+  else if (error->domain == MIMIC_AUDIT_LOG_ERROR)
+    g_task_return_error (write->task, g_error_copy (error));
+  else
+    g_task_return_new_error (write->task, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_WRITE,
+                             _("Could not write to the audit log: %s"), error->message);
 }
 
 static void
@@ -285,17 +186,8 @@ mimic_audit_log_finalize (GObject *object)
 {
   MimicAuditLog *self = MIMIC_AUDIT_LOG (object);
 
-  if (self->writer != NULL)
-    {
-      Job *quit = g_new0 (Job, 1);
-
-      quit->kind = JOB_QUIT;
-      g_async_queue_push (self->jobs, quit);
-      g_thread_join (self->writer);
-    }
-  g_clear_pointer (&self->jobs, g_async_queue_unref);
-  if (self->db != NULL)
-    sqlite3_close (self->db);
+  /* Commits what is queued and joins the writer thread. */
+  g_clear_object (&self->writer);
   g_free (self->path);
 
   G_OBJECT_CLASS (mimic_audit_log_parent_class)->finalize (object);
@@ -310,28 +202,6 @@ mimic_audit_log_class_init (MimicAuditLogClass *klass)
 static void
 mimic_audit_log_init (MimicAuditLog *self)
 {
-  self->jobs = g_async_queue_new ();
-}
-
-static sqlite3 *
-open_connection (const char  *path,
-                 gboolean     read_only,
-                 GError     **error)
-{
-  sqlite3 *db = NULL;
-  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-
-  if (sqlite3_open_v2 (path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-    {
-      g_set_error (error, MIMIC_AUDIT_LOG_ERROR,
-                   read_only ? MIMIC_AUDIT_LOG_ERROR_READ : MIMIC_AUDIT_LOG_ERROR_OPEN,
-                   _("Could not open the audit log %s: %s"), path,
-                   db != NULL ? sqlite3_errmsg (db) : g_strerror (ENOMEM));
-      sqlite3_close (db);
-      return NULL;
-    }
-  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
-  return db;
 }
 
 MimicAuditLog *
@@ -340,7 +210,6 @@ mimic_audit_log_open (const char  *path,
 {
   g_autoptr(MimicAuditLog) self = NULL;
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *dir = NULL;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
@@ -354,46 +223,29 @@ mimic_audit_log_open (const char  *path,
       self->path = g_build_filename (state_dir, MIMIC_AUDIT_LOG_FILE_NAME, NULL);
     }
 
-  dir = g_path_get_dirname (self->path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
+  /* FULL: every commit is fsynced before it returns, which is what
+   * "recorded before it is sent" needs. */
+  self->writer = mimic_sqlite_writer_open (self->path, MIMIC_SQLITE_WRITER_SYNC_FULL,
+                                           "CREATE TABLE IF NOT EXISTS commands ("
+                                           "  id TEXT PRIMARY KEY,"
+                                           "  operator TEXT NOT NULL,"
+                                           "  wall_us INTEGER NOT NULL,"
+                                           "  monotonic_us INTEGER NOT NULL,"
+                                           "  device TEXT NOT NULL,"
+                                           "  command TEXT NOT NULL,"
+                                           "  arguments TEXT NOT NULL,"
+                                           "  outcome TEXT,"
+                                           "  reason TEXT,"
+                                           "  outcome_wall_us INTEGER NOT NULL DEFAULT 0);"
+                                           "CREATE INDEX IF NOT EXISTS commands_by_time ON commands (wall_us);"
+                                           "CREATE INDEX IF NOT EXISTS commands_by_device ON commands (device, wall_us);",
+                                           &local_error);
+  if (self->writer == NULL)
     {
-      int saved_errno = errno;
-
-      g_set_error (error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_OPEN,
-                   _("Could not create the folder %s: %s"), dir, g_strerror (saved_errno));
+      g_set_error_literal (error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_OPEN, local_error->message);
       return NULL;
     }
 
-  self->db = open_connection (self->path, FALSE, error);
-  if (self->db == NULL)
-    return NULL;
-
-  /* WAL with FULL: every commit is fsynced before it returns, which is
-   * what "recorded before it is sent" needs. */
-  if (!exec_sql (self->db,
-                 "PRAGMA journal_mode = WAL;"
-                 "PRAGMA synchronous = FULL;"
-                 "CREATE TABLE IF NOT EXISTS commands ("
-                 "  id TEXT PRIMARY KEY,"
-                 "  operator TEXT NOT NULL,"
-                 "  wall_us INTEGER NOT NULL,"
-                 "  monotonic_us INTEGER NOT NULL,"
-                 "  device TEXT NOT NULL,"
-                 "  command TEXT NOT NULL,"
-                 "  arguments TEXT NOT NULL,"
-                 "  outcome TEXT,"
-                 "  reason TEXT,"
-                 "  outcome_wall_us INTEGER NOT NULL DEFAULT 0);"
-                 "CREATE INDEX IF NOT EXISTS commands_by_time ON commands (wall_us);"
-                 "CREATE INDEX IF NOT EXISTS commands_by_device ON commands (device, wall_us);",
-                 &local_error))
-    {
-      g_set_error (error, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_OPEN,
-                   _("Could not set up the audit log %s: %s"), self->path, local_error->message);
-      return NULL;
-    }
-
-  self->writer = g_thread_new ("mimic-audit-log", writer_run, self);
   return g_steal_pointer (&self);
 }
 
@@ -409,22 +261,21 @@ mimic_audit_log_get_path (MimicAuditLog *self)
  * reference, and the log's finalizer must not run there (it joins the
  * writer). */
 static void
-queue_job (MimicAuditLog       *self,
-           JobKind              kind,
-           MimicAuditEntry     *entry,
-           gpointer             source_tag,
-           GCancellable        *cancellable,
-           GAsyncReadyCallback  callback,
-           gpointer             user_data)
+queue_write (MimicAuditLog             *self,
+             MimicSqliteWriterWorkFunc  work,
+             MimicAuditEntry           *entry,
+             gpointer                   source_tag,
+             GCancellable              *cancellable,
+             GAsyncReadyCallback        callback,
+             gpointer                   user_data)
 {
-  Job *job = g_new0 (Job, 1);
+  Write *write = g_new0 (Write, 1);
 
-  job->kind = kind;
-  job->entry = entry;
-  job->task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, source_tag);
-  g_task_set_check_cancellable (job->task, FALSE);
-  g_async_queue_push (self->jobs, job);
+  write->entry = entry;
+  write->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (write->task, source_tag);
+  g_task_set_check_cancellable (write->task, FALSE);
+  mimic_sqlite_writer_queue (self->writer, work, write_done, write, (GDestroyNotify) write_free);
 }
 
 void
@@ -444,7 +295,7 @@ mimic_audit_log_record_async (MimicAuditLog         *self,
     row->operator_name = g_strdup (g_get_user_name ());
   g_clear_pointer (&row->outcome, g_free);
   g_clear_pointer (&row->reason, g_free);
-  queue_job (self, JOB_RECORD, row, mimic_audit_log_record_async, cancellable, callback, user_data);
+  queue_write (self, run_record, row, mimic_audit_log_record_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -478,7 +329,7 @@ mimic_audit_log_record_outcome_async (MimicAuditLog       *self,
   row->outcome = g_strdup (outcome);
   row->reason = g_strdup (reason);
   row->outcome_wall_us = wall_us;
-  queue_job (self, JOB_OUTCOME, row, mimic_audit_log_record_outcome_async, cancellable, callback, user_data);
+  queue_write (self, run_outcome, row, mimic_audit_log_record_outcome_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -495,24 +346,11 @@ mimic_audit_log_record_outcome_finish (MimicAuditLog  *self,
 void
 mimic_audit_log_flush (MimicAuditLog *self)
 {
-  FlushWaiter waiter = { 0 };
-  Job *job;
-
   g_return_if_fail (MIMIC_IS_AUDIT_LOG (self));
 
-  g_mutex_init (&waiter.mutex);
-  g_cond_init (&waiter.cond);
-  job = g_new0 (Job, 1);
-  job->kind = JOB_FLUSH;
-  job->waiter = &waiter;
-  g_async_queue_push (self->jobs, job);
-
-  g_mutex_lock (&waiter.mutex);
-  while (!waiter.done)
-    g_cond_wait (&waiter.cond, &waiter.mutex);
-  g_mutex_unlock (&waiter.mutex);
-  g_mutex_clear (&waiter.mutex);
-  g_cond_clear (&waiter.cond);
+  /* Every write has a task that is told its own outcome: there is no
+   * error left for the flush to report. */
+  mimic_sqlite_writer_flush (self->writer, NULL, NULL);
 }
 
 static char *
@@ -565,7 +403,7 @@ for_each_row (MimicAuditLog  *self,
   gboolean ok = TRUE;
   int rc;
 
-  db = open_connection (self->path, TRUE, error);
+  db = mimic_sqlite_writer_open_reader (self->path, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_READ, error);
   if (db == NULL)
     return FALSE;
 
@@ -637,7 +475,7 @@ mimic_audit_log_lookup (MimicAuditLog  *self,
   g_return_val_if_fail (MIMIC_IS_AUDIT_LOG (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
 
-  db = open_connection (self->path, TRUE, error);
+  db = mimic_sqlite_writer_open_reader (self->path, MIMIC_AUDIT_LOG_ERROR, MIMIC_AUDIT_LOG_ERROR_READ, error);
   if (db == NULL)
     return NULL;
 
