@@ -26,6 +26,8 @@
 #include <math.h>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -105,6 +107,7 @@ struct _MimicSimFleet
   GPtrArray          *links;            /* SimLink, one per device, when MQTT is used */
 
   SoupServer         *server;
+  GSocketService     *ws_service;       /* accepts for the server, see on_ws_incoming() */
   GPtrArray          *ws_clients;       /* SoupWebsocketConnection */
   gboolean            ws_down;          /* a flap holds WebSocket clients off */
 
@@ -167,6 +170,13 @@ mimic_sim_fleet_dispose (GObject *object)
       for (guint i = 0; i < self->ws_clients->len; i++)
         g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->ws_clients, i), self);
       g_clear_pointer (&self->ws_clients, g_ptr_array_unref);
+    }
+  if (self->ws_service != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->ws_service, self);
+      g_socket_service_stop (self->ws_service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->ws_service));
+      g_clear_object (&self->ws_service);
     }
   if (self->server != NULL)
     soup_server_disconnect (self->server);
@@ -889,6 +899,36 @@ on_ws_connected (SoupServer              *server,
     send_retained (self, g_ptr_array_index (self->devices, i), i, TRUE, connection);
 }
 
+/* libsoup 3.2's own listener (soup_server_listen()) keeps a reference to
+ * every socket it accepts, so each client that ever connected would leak
+ * its GSocket (fixed in libsoup 3.4). The fleet accepts connections itself
+ * and hands each to the server, which then owns nothing more than the
+ * stream it is given. */
+static gboolean
+on_ws_incoming (GSocketService    *service,
+                GSocketConnection *connection,
+                GObject           *source_object,
+                gpointer           user_data)
+{
+  MimicSimFleet *self = user_data;
+  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr(GError) error = NULL;
+
+  /* Commands and their replies are small frames: send them at once. */
+  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+
+  if (self->server == NULL || local == NULL || remote == NULL ||
+      !soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote, &error))
+    {
+      g_debug ("Not serving a WebSocket client: %s",
+               error != NULL ? error->message : "no server or no address");
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+
+  return TRUE;
+}
+
 guint
 mimic_sim_fleet_listen_websocket (MimicSimFleet  *self,
                                   const char     *address,
@@ -897,9 +937,8 @@ mimic_sim_fleet_listen_websocket (MimicSimFleet  *self,
   g_autoptr(GSocketAddress) socket_address = NULL;
   g_autoptr(GSocketConnectable) connectable = NULL;
   g_autoptr(GSocketAddressEnumerator) enumerator = NULL;
+  g_autoptr(GSocketAddress) effective_address = NULL;
   g_autoptr(GError) local_error = NULL;
-  GSList *listeners;
-  guint port = 0;
 
   g_return_val_if_fail (MIMIC_IS_SIM_FLEET (self), 0);
   g_return_val_if_fail (address != NULL, 0);
@@ -927,19 +966,21 @@ mimic_sim_fleet_listen_websocket (MimicSimFleet  *self,
       soup_server_add_websocket_handler (self->server, "/", NULL, NULL, on_ws_connected, self, NULL);
     }
 
-  if (!soup_server_listen (self->server, socket_address, 0, error))
-    return 0;
-
-  listeners = soup_server_get_listeners (self->server);
-  for (GSList *l = listeners; l != NULL && port == 0; l = l->next)
+  if (self->ws_service == NULL)
     {
-      g_autoptr(GSocketAddress) local = g_socket_get_local_address (l->data, NULL);
-
-      if (G_IS_INET_SOCKET_ADDRESS (local))
-        port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+      self->ws_service = g_socket_service_new ();
+      g_signal_connect (self->ws_service, "incoming", G_CALLBACK (on_ws_incoming), self);
     }
-  g_slist_free (listeners);
-  return port;
+
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->ws_service), socket_address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                      &effective_address, error))
+    return 0;
+  g_socket_service_start (self->ws_service);
+
+  if (!G_IS_INET_SOCKET_ADDRESS (effective_address))
+    return 0;
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective_address));
 }
 
 /* MQTT: one client per device, driven from the main loop. */
