@@ -337,6 +337,43 @@ test_correlated_noise (void)
   g_assert_cmpuint (delay, <=, 2500);
 }
 
+/* A rack that idles through the warm-up reads exactly the model's zero
+ * current: the detector learns nothing from that, and judges the current
+ * by its noise once it flows, not by a σ at its floor. */
+static void
+test_rest_warmup (void)
+{
+  g_autoptr(MimicAnomalyDetector) detector = mimic_anomaly_detector_new ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+  const double current = 38.0, sigma = 0.002 * current;
+  MimicAnomalyState state;
+  guint64 sample = 0;
+
+  for (guint i = 0; i < MIMIC_ANOMALY_DEFAULT_SETTLE_SAMPLES + 2000; i++, sample++)
+    g_assert_false (mimic_anomaly_detector_push (detector, "rack-1", "rack_current", T0 + sample * PERIOD, 0.0, 0.0));
+  g_assert_true (mimic_anomaly_detector_get_state (detector, "rack-1", "rack_current", &state));
+  g_assert_false (state.warmed_up);
+  g_assert_cmpuint (state.n_warmup, ==, 0);
+
+  for (guint i = 0; i < mimic_anomaly_detector_get_warmup_samples (detector); i++, sample++)
+    mimic_anomaly_detector_push (detector, "rack-1", "rack_current", T0 + sample * PERIOD,
+                                 current + sigma * gaussian (rand), current);
+  g_assert_true (mimic_anomaly_detector_get_state (detector, "rack-1", "rack_current", &state));
+  g_assert_true (state.warmed_up);
+  g_assert_cmpfloat (fabs (state.sigma_sample / sigma - 1.0), <, 0.2);
+
+  /* Idle again, then flowing: both are normal. */
+  for (guint i = 0; i < 3000; i++, sample++)
+    {
+      gboolean idle = (i / 500) % 2 == 0;
+      double expected = idle ? 0.0 : current;
+      double actual = idle ? 0.0 : current + sigma * gaussian (rand);
+
+      g_assert_false (mimic_anomaly_detector_push (detector, "rack-1", "rack_current", T0 + sample * PERIOD,
+                                                   actual, expected));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -348,6 +385,7 @@ main (int   argc,
   g_test_add_func ("/mimic/anomaly/correlated-noise", test_correlated_noise);
   g_test_add_func ("/mimic/anomaly/step", test_step);
   g_test_add_func ("/mimic/anomaly/robust-warmup", test_robust_warmup);
+  g_test_add_func ("/mimic/anomaly/rest-warmup", test_rest_warmup);
   g_test_add_func ("/mimic/anomaly/non-finite", test_non_finite);
   g_test_add_func ("/mimic/anomaly/alarm", test_alarm);
   g_test_add_func ("/mimic/anomaly/properties", test_properties);
