@@ -467,11 +467,55 @@ mimic_chart_series_get_generation (MimicChartSeries *self)
   return self->generation;
 }
 
+static guint first_at_or_after (const MimicHistoryBucket *points,
+                                guint                     n_points,
+                                double                    time_us);
+
+static guint
+query_buckets (MimicChartSeries *self,
+               gint64            from_us,
+               gint64            to_us,
+               guint             max_points,
+               GArray           *out)
+{
+  const MimicHistoryBucket *points = (const MimicHistoryBucket *) (gpointer) self->buckets->data;
+  guint n_points = self->buckets->len;
+  guint first, end, appended;
+
+  if (n_points == 0)
+    return 0;
+
+  first = first_at_or_after (points, n_points, (double) from_us);
+  end = first_at_or_after (points, n_points, nextafter ((double) to_us, INFINITY));
+
+  appended = 0;
+  if (first > 0)
+    {
+      g_array_append_val (out, points[first - 1]);
+      appended++;
+    }
+  appended += mimic_chart_decimate (points, n_points, from_us, to_us, max_points, out);
+  if (end < n_points)
+    {
+      g_array_append_val (out, points[end]);
+      appended++;
+    }
+  return appended;
+}
+
 /**
  * mimic_chart_series_query:
  * @out: (element-type MimicHistoryBucket): where the buckets are appended
  *
- * Returns: the number of buckets appended, at most @max_points.
+ * For buckets handed over whole (mimic_chart_series_set_buckets()), the
+ * nearest bucket before @from_us and the nearest after @to_us come too,
+ * when there are such: sparse data such as a prediction with a point an
+ * hour is then drawn as a line running on to the edges of a short range,
+ * instead of stopping short of them or not showing at all when no more
+ * than one of its points falls inside.
+ *
+ * Returns: the number of buckets appended, at most @max_points (two more
+ *   with those neighbours).
  */
 guint
 mimic_chart_series_query (MimicChartSeries *self,
@@ -506,8 +550,7 @@ mimic_chart_series_query (MimicChartSeries *self,
       return out->len - before;
     }
 
-  return mimic_chart_decimate ((const MimicHistoryBucket *) (gpointer) self->buckets->data,
-                               self->buckets->len, from_us, to_us, max_points, out);
+  return query_buckets (self, from_us, to_us, max_points, out);
 }
 
 static guint

@@ -21,6 +21,24 @@
 /* Expected values kept per sensor, like the twin keeps actual ones. */
 #define EXPECTED_HISTORY_CAPACITY 4096
 
+/* The chart's time spans, in the span dropdown's order. The chart shows as
+ * much future as past: the prediction runs to the right of now, and a
+ * long look back is when the operator wants a long look ahead. */
+typedef struct
+{
+  const char *id;         /* as in the "trend-span" setting */
+  gint64      span_s;
+} TrendSpan;
+
+static const TrendSpan trend_spans[] = {
+  { "10min", 10 * 60 },
+  { "1h", 3600 },
+  { "8h", 8 * 3600 },
+  { "24h", 24 * 3600 },
+  { "7d", 7 * 86400 },
+  { "30d", 30 * 86400 },
+};
+
 struct _MimicDevicePage
 {
   GtkWidget           parent_instance;
@@ -71,11 +89,20 @@ struct _MimicDevicePage
   MimicTrendChart    *trend_chart;
   GtkDropDown        *sensor_dropdown;
   GtkLabel           *residual_label;
+  GtkDropDown        *span_dropdown;
   GtkBox             *whatif_slot;
   GtkBox             *commands_slot;
 };
 
 G_DEFINE_FINAL_TYPE (MimicDevicePage, mimic_device_page, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_TREND_SPAN,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 /* The device's calibrated model from the twin runtime, or the asset's
  * default one until the runtime has it. */
@@ -732,6 +759,70 @@ on_dropdown_selected (GtkDropDown     *dropdown,
     }
 }
 
+/* A span is chosen to look at the present over it: back to live, showing
+ * the span before now and as much after it. */
+static void
+apply_trend_span (MimicDevicePage *self)
+{
+  guint position = gtk_drop_down_get_selected (self->span_dropdown);
+  gint64 span_us;
+
+  if (position >= G_N_ELEMENTS (trend_spans))
+    return;
+  span_us = trend_spans[position].span_s * G_USEC_PER_SEC;
+  mimic_trend_chart_set_span (self->trend_chart, span_us);
+  mimic_trend_chart_set_future_span (self->trend_chart, span_us);
+  mimic_trend_chart_set_live (self->trend_chart, TRUE);
+}
+
+static void
+on_span_selected (GtkDropDown     *dropdown,
+                  GParamSpec      *pspec,
+                  MimicDevicePage *self)
+{
+  apply_trend_span (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TREND_SPAN]);
+}
+
+static void
+mimic_device_page_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  MimicDevicePage *self = MIMIC_DEVICE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_TREND_SPAN:
+      g_value_set_string (value, mimic_device_page_get_trend_span (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mimic_device_page_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  MimicDevicePage *self = MIMIC_DEVICE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_TREND_SPAN:
+      if (!mimic_device_page_set_trend_span (self, g_value_get_string (value)))
+        g_debug ("Ignoring unknown trend span “%s”", g_value_get_string (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 mimic_device_page_dispose (GObject *object)
 {
@@ -770,6 +861,20 @@ mimic_device_page_class_init (MimicDevicePageClass *klass)
 
   object_class->dispose = mimic_device_page_dispose;
   object_class->finalize = mimic_device_page_finalize;
+  object_class->get_property = mimic_device_page_get_property;
+  object_class->set_property = mimic_device_page_set_property;
+
+  /**
+   * MimicDevicePage:trend-span:
+   *
+   * The chart's time span in live mode, as the id of one of the spans
+   * offered ("10min", "1h", "8h", "24h", "7d", "30d"): that much past
+   * before now and as much future after it.
+   */
+  properties[PROP_TREND_SPAN] =
+    g_param_spec_string ("trend-span", NULL, NULL, "10min",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (MIMIC_TYPE_SCENE_VIEW);
   g_type_ensure (MIMIC_TYPE_SCHEMATIC_VIEW);
@@ -786,6 +891,7 @@ mimic_device_page_class_init (MimicDevicePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, trend_chart);
   gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, sensor_dropdown);
   gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, residual_label);
+  gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, span_dropdown);
   gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, whatif_slot);
   gtk_widget_class_bind_template_child (widget_class, MimicDevicePage, commands_slot);
 }
@@ -825,6 +931,8 @@ mimic_device_page_init (MimicDevicePage *self)
   g_signal_connect (self->scene_view, "notify::selected-sensor", G_CALLBACK (on_scene_selection), self);
   g_signal_connect (self->schematic_view, "notify::selected-sensor", G_CALLBACK (on_schematic_selection), self);
   g_signal_connect (self->sensor_dropdown, "notify::selected", G_CALLBACK (on_dropdown_selected), self);
+  apply_trend_span (self);
+  g_signal_connect (self->span_dropdown, "notify::selected", G_CALLBACK (on_span_selected), self);
 
   /* Off by default: the model shows the live state unless asked. */
   self->predicted_toggle = gtk_toggle_button_new_with_mnemonic (_("Show _predicted state"));
@@ -1100,4 +1208,40 @@ mimic_device_page_get_wide (MimicDevicePage *self)
   g_return_val_if_fail (MIMIC_IS_DEVICE_PAGE (self), FALSE);
 
   return self->wide;
+}
+
+/* The id of the chart's time span ("10min", "1h", "8h", "24h", "7d" or
+ * "30d"). */
+const char *
+mimic_device_page_get_trend_span (MimicDevicePage *self)
+{
+  guint position;
+
+  g_return_val_if_fail (MIMIC_IS_DEVICE_PAGE (self), NULL);
+
+  position = gtk_drop_down_get_selected (self->span_dropdown);
+  return position < G_N_ELEMENTS (trend_spans) ? trend_spans[position].id : trend_spans[0].id;
+}
+
+/* Shows @span_id's span in live mode; FALSE (and no change) for an id
+ * that is not one of the spans offered. */
+gboolean
+mimic_device_page_set_trend_span (MimicDevicePage *self,
+                                  const char      *span_id)
+{
+  g_return_val_if_fail (MIMIC_IS_DEVICE_PAGE (self), FALSE);
+
+  for (guint i = 0; span_id != NULL && i < G_N_ELEMENTS (trend_spans); i++)
+    if (g_str_equal (trend_spans[i].id, span_id))
+      {
+        /* Selecting the same item again notifies nothing; choosing a
+         * span always returns to live, so do that here too. */
+        if (gtk_drop_down_get_selected (self->span_dropdown) == i)
+          apply_trend_span (self);
+        else
+          gtk_drop_down_set_selected (self->span_dropdown, i);
+        return TRUE;
+      }
+
+  return FALSE;
 }

@@ -48,5 +48,12 @@ MimicChartSeries *mimic_device_page_get_prediction_series (MimicDevicePage *self
 gboolean     mimic_device_page_get_show_predicted  (MimicDevicePage *self);
 void         mimic_device_page_set_show_predicted  (MimicDevicePage *self,
                                                     gboolean         show_predicted);
+/* The trend chart's time span in live mode: "10min", "1h", "8h", "24h",
+ * "7d" or "30d" before now and as much after it (the "trend-span"
+ * property, kept in the setting of that name). An unknown id is refused
+ * with FALSE. */
+const char  *mimic_device_page_get_trend_span      (MimicDevicePage *self);
+gboolean     mimic_device_page_set_trend_span      (MimicDevicePage *self,
+                                                    const char      *span_id);
 
 G_END_DECLS

@@ -340,7 +340,7 @@ append_text (GtkWidget      *widget,
              double          x_align,
              double          y_align,
              const GdkRGBA  *color,
-             gboolean        with_ground)
+             const GdkRGBA  *ground)
 {
   g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, text);
   int width, height;
@@ -351,14 +351,99 @@ append_text (GtkWidget      *widget,
   /* Never cut off at the widget's edge. */
   x = CLAMP (x, 0, MAX (0, gtk_widget_get_width (widget) - width));
 
-  if (with_ground)
-    gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 1, 1, 1, 0.85 },
-                               &GRAPHENE_RECT_INIT (x - 2, y, width + 4, height));
+  /* A label over lines gets a patch of the plot's ground behind it. */
+  if (ground != NULL)
+    gtk_snapshot_append_color (snapshot, ground, &GRAPHENE_RECT_INIT (x - 2, y, width + 4, height));
 
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
   gtk_snapshot_append_layout (snapshot, layout, color);
   gtk_snapshot_restore (snapshot);
+}
+
+/* The chart's colours, taken from the theme at each frame: the text and
+ * grid from the widget's foreground colour, the plot area from the
+ * theme's view background, so the chart is dark in a dark theme and light
+ * in a light one, and follows a switch between them at once. */
+typedef struct
+{
+  GdkRGBA text;
+  GdkRGBA dim_text;
+  GdkRGBA grid;
+  GdkRGBA ground;        /* the plot area */
+  GdkRGBA future;        /* laid over the ground right of now */
+  gboolean dark;
+} Palette;
+
+static double
+channel_luminance (double channel)
+{
+  return channel <= 0.03928 ? channel / 12.92 : pow ((channel + 0.055) / 1.055, 2.4);
+}
+
+/* Relative luminance as WCAG 2 defines it. */
+static double
+relative_luminance (const GdkRGBA *color)
+{
+  return 0.2126 * channel_luminance (color->red) +
+         0.7152 * channel_luminance (color->green) +
+         0.0722 * channel_luminance (color->blue);
+}
+
+static double
+contrast_ratio (const GdkRGBA *a,
+                const GdkRGBA *b)
+{
+  double la = relative_luminance (a), lb = relative_luminance (b);
+
+  return (MAX (la, lb) + 0.05) / (MIN (la, lb) + 0.05);
+}
+
+/* @color, or the same hue moved towards white on a dark ground (black on
+ * a light one) just far enough to stand out from @ground by @ratio. A
+ * series or limit colour chosen for one theme so stays readable in the
+ * other, and a colour that reads already is left as it is. */
+static void
+readable_on (const GdkRGBA *color,
+             const GdkRGBA *ground,
+             double         ratio,
+             GdkRGBA       *out)
+{
+  double target = relative_luminance (ground) < 0.18 ? 1.0 : 0.0;
+
+  *out = *color;
+  for (guint step = 0; step < 10 && contrast_ratio (out, ground) < ratio; step++)
+    {
+      out->red += (target - out->red) * 0.2;
+      out->green += (target - out->green) * 0.2;
+      out->blue += (target - out->blue) * 0.2;
+    }
+}
+
+static void
+get_palette (MimicTrendChart *self,
+             Palette         *palette)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GtkStyleContext *context = gtk_widget_get_style_context (GTK_WIDGET (self));
+
+  /* GTK 4.8 has no gtk_widget_get_color() yet; the style context is how
+   * a widget reads its CSS colour there. */
+  gtk_style_context_get_color (context, &palette->text);
+  palette->dark = relative_luminance (&palette->text) > 0.4;
+  if (!gtk_style_context_lookup_color (context, "theme_base_color", &palette->ground))
+    palette->ground = palette->dark ? (GdkRGBA) { 0.12, 0.12, 0.12, 1 } : (GdkRGBA) { 1, 1, 1, 1 };
+  G_GNUC_END_IGNORE_DEPRECATIONS
+
+  /* A theme whose base colour is translucent would let the window through
+   * unevenly; the plot is always opaque. */
+  palette->ground.alpha = 1;
+  palette->text.alpha = 1;
+  palette->dim_text = palette->text;
+  palette->dim_text.alpha = 0.75;
+  palette->grid = palette->text;
+  palette->grid.alpha = palette->dark ? 0.12 : 0.10;
+  palette->future = (GdkRGBA) { 0.21, 0.52, 0.89, palette->dark ? 0.10 : 0.07 };
 }
 
 typedef struct
@@ -368,6 +453,7 @@ typedef struct
   gint64          to_us;
   double          min;
   double          max;
+  Palette         palette;
 } Frame;
 
 static double
@@ -516,6 +602,7 @@ draw_series (MimicTrendChart *self,
         GdkRGBA color;
 
         mimic_chart_series_get_color (slot->series, &color);
+        readable_on (&color, &frame->palette.ground, 3.0, &color);
 
         switch (kind)
           {
@@ -589,7 +676,7 @@ snapshot_axes (MimicTrendChart *self,
                gboolean         labels)
 {
   GtkWidget *widget = GTK_WIDGET (self);
-  GdkRGBA text = { 0.2, 0.2, 0.2, 1 };
+  const GdkRGBA *text = &frame->palette.dim_text;
   double value_step = nice_step (frame->max - frame->min,
                                  frame->plot.size.height / VALUE_TICK_MIN_PX);
   int decimals = decimals_for_step (value_step);
@@ -610,7 +697,7 @@ snapshot_axes (MimicTrendChart *self,
         {
           g_autofree char *label = g_strdup_printf ("%.*f", decimals, fabs (value) < value_step / 2 ? 0.0 : value);
 
-          append_text (widget, snapshot, label, frame->plot.origin.x - 6, y, 1, 0.5, &text, FALSE);
+          append_text (widget, snapshot, label, frame->plot.origin.x - 6, y, 1, 0.5, text, NULL);
         }
       else
         {
@@ -645,7 +732,7 @@ snapshot_axes (MimicTrendChart *self,
           else
             label = format_local_time (tick_us, time_format);
           append_text (widget, snapshot, label, x,
-                       frame->plot.origin.y + frame->plot.size.height + 4, 0.5, 0, &text, FALSE);
+                       frame->plot.origin.y + frame->plot.size.height + 4, 0.5, 0, text, NULL);
         }
       else
         {
@@ -656,7 +743,7 @@ snapshot_axes (MimicTrendChart *self,
 
   if (labels && unit != NULL)
     append_text (widget, snapshot, unit, frame->plot.origin.x - 6, frame->plot.origin.y - 4,
-                 1, 1, &text, FALSE);
+                 1, 1, text, NULL);
 }
 
 static void
@@ -664,6 +751,9 @@ snapshot_limit_labels (MimicTrendChart *self,
                        GtkSnapshot     *snapshot,
                        const Frame     *frame)
 {
+  GdkRGBA label_ground = frame->palette.ground;
+
+  label_ground.alpha = 0.85;
   for (guint i = 0; i < self->slots->len; i++)
     {
       SeriesSlot *slot = g_ptr_array_index (self->slots, i);
@@ -682,16 +772,17 @@ snapshot_limit_labels (MimicTrendChart *self,
         continue;
 
       mimic_chart_series_get_color (slot->series, &color);
+      readable_on (&color, &frame->palette.ground, 4.5, &color);
       label = g_strdup_printf ("%s %g%s%s", mimic_chart_series_get_label (slot->series), value,
                                unit != NULL ? " " : "", unit != NULL ? unit : "");
       /* Above the line at the left end, clear of the newest data, of now
        * and of the Live button; below it when there is no room above. */
       if (y - frame->plot.origin.y > 18)
         append_text (GTK_WIDGET (self), snapshot, label,
-                     frame->plot.origin.x + 6, y - 2, 0, 1, &color, TRUE);
+                     frame->plot.origin.x + 6, y - 2, 0, 1, &color, &label_ground);
       else
         append_text (GTK_WIDGET (self), snapshot, label,
-                     frame->plot.origin.x + 6, y + 3, 0, 0, &color, TRUE);
+                     frame->plot.origin.x + 6, y + 3, 0, 0, &color, &label_ground);
     }
 }
 
@@ -702,9 +793,9 @@ snapshot_cursor (MimicTrendChart *self,
 {
   g_autofree char *readout = NULL;
   g_autoptr(PangoLayout) layout = NULL;
-  GdkRGBA line = { 0.25, 0.25, 0.25, 0.8 };
-  GdkRGBA text = { 0.1, 0.1, 0.1, 1 };
-  GdkRGBA ground = { 1, 1, 1, 0.92 };
+  GdkRGBA line = frame->palette.text;
+  GdkRGBA ground = frame->palette.ground;
+  GdkRGBA border = frame->palette.grid;
   int width, height;
   double box_x, box_y;
 
@@ -712,6 +803,8 @@ snapshot_cursor (MimicTrendChart *self,
       self->cursor_x > frame->plot.origin.x + frame->plot.size.width)
     return;
 
+  line.alpha = 0.6;
+  ground.alpha = 0.92;
   gtk_snapshot_append_color (snapshot, &line,
                              &GRAPHENE_RECT_INIT (floor (self->cursor_x), frame->plot.origin.y,
                                                   1, frame->plot.size.height));
@@ -727,11 +820,15 @@ snapshot_cursor (MimicTrendChart *self,
     box_x = self->cursor_x - 8 - width - 8;
   box_y = frame->plot.origin.y + 6;
 
+  /* A hairline around the box keeps it apart from a ground of its own
+   * colour. */
+  gtk_snapshot_append_color (snapshot, &border,
+                             &GRAPHENE_RECT_INIT (box_x - 1, box_y - 1, width + 10, height + 8));
   gtk_snapshot_append_color (snapshot, &ground,
                              &GRAPHENE_RECT_INIT (box_x, box_y, width + 8, height + 6));
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (box_x + 4, box_y + 3));
-  gtk_snapshot_append_layout (snapshot, layout, &text);
+  gtk_snapshot_append_layout (snapshot, layout, &frame->palette.text);
   gtk_snapshot_restore (snapshot);
 }
 
@@ -740,19 +837,14 @@ mimic_trend_chart_snapshot (GtkWidget   *widget,
                             GtkSnapshot *snapshot)
 {
   MimicTrendChart *self = MIMIC_TREND_CHART (widget);
-  GdkRGBA ground = { 0.93, 0.93, 0.93, 1 };
-  GdkRGBA plot_ground = { 0.985, 0.985, 0.985, 1 };
-  GdkRGBA future_ground = { 0.94, 0.94, 0.97, 1 };
-  GdkRGBA now_color = { 0.3, 0.3, 0.3, 1 };
-  double width = gtk_widget_get_width (widget);
-  double height = gtk_widget_get_height (widget);
   gint64 now_us = mimic_trend_chart_get_now (self);
   Frame frame;
   cairo_t *cr;
   double now_x;
 
-  gtk_snapshot_append_color (snapshot, &ground, &GRAPHENE_RECT_INIT (0, 0, width, height));
-
+  /* Around the plot the window's own background shows (or the CSS
+   * background of the "trendchart" node), as around any other view. */
+  get_palette (self, &frame.palette);
   mimic_trend_chart_get_plot_area (self, &frame.plot);
   current_range (self, &frame.from_us, &frame.to_us);
   fetch_all (self, frame.from_us, frame.to_us);
@@ -761,7 +853,7 @@ mimic_trend_chart_snapshot (GtkWidget   *widget,
   self->drawn_max = frame.max;
   self->drawn_now_us = now_us;
 
-  gtk_snapshot_append_color (snapshot, &plot_ground, &frame.plot);
+  gtk_snapshot_append_color (snapshot, &frame.palette.ground, &frame.plot);
 
   /* The future, where only predictions can be, on a faintly blue ground. */
   now_x = frame_x (&frame, now_us);
@@ -769,7 +861,7 @@ mimic_trend_chart_snapshot (GtkWidget   *widget,
     {
       double left = MAX (now_x, frame.plot.origin.x);
 
-      gtk_snapshot_append_color (snapshot, &future_ground,
+      gtk_snapshot_append_color (snapshot, &frame.palette.future,
                                  &GRAPHENE_RECT_INIT (left, frame.plot.origin.y,
                                                       frame.plot.origin.x + frame.plot.size.width - left,
                                                       frame.plot.size.height));
@@ -780,7 +872,7 @@ mimic_trend_chart_snapshot (GtkWidget   *widget,
       append_text (widget, snapshot, _("No sensor selected"),
                    frame.plot.origin.x + frame.plot.size.width / 2,
                    frame.plot.origin.y + frame.plot.size.height / 2,
-                   0.5, 0.5, &now_color, FALSE);
+                   0.5, 0.5, &frame.palette.dim_text, NULL);
       gtk_widget_snapshot_child (widget, self->live_button, snapshot);
       return;
     }
@@ -791,7 +883,7 @@ mimic_trend_chart_snapshot (GtkWidget   *widget,
   cairo_clip (cr);
 
   snapshot_axes (self, snapshot, cr, &frame, FALSE);
-  cairo_set_source_rgba (cr, 0, 0, 0, 0.08);
+  cairo_set_rgba (cr, &frame.palette.grid, 1);
   cairo_set_line_width (cr, 1);
   cairo_stroke (cr);
 
@@ -803,7 +895,7 @@ mimic_trend_chart_snapshot (GtkWidget   *widget,
 
       cairo_move_to (cr, round (now_x) + 0.5, frame.plot.origin.y);
       cairo_line_to (cr, round (now_x) + 0.5, frame.plot.origin.y + frame.plot.size.height);
-      cairo_set_source_rgba (cr, now_color.red, now_color.green, now_color.blue, 0.7);
+      cairo_set_rgba (cr, &frame.palette.text, 0.6);
       cairo_set_dash (cr, dashes, G_N_ELEMENTS (dashes), 0);
       cairo_stroke (cr);
     }
@@ -812,7 +904,7 @@ mimic_trend_chart_snapshot (GtkWidget   *widget,
   snapshot_axes (self, snapshot, NULL, &frame, TRUE);
   snapshot_limit_labels (self, snapshot, &frame);
   if (now_x >= frame.plot.origin.x && now_x <= frame.plot.origin.x + frame.plot.size.width)
-    append_text (widget, snapshot, _("now"), now_x, frame.plot.origin.y - 2, 0.5, 1, &now_color, FALSE);
+    append_text (widget, snapshot, _("now"), now_x, frame.plot.origin.y - 2, 0.5, 1, &frame.palette.text, NULL);
   snapshot_cursor (self, snapshot, &frame);
 
   gtk_widget_snapshot_child (widget, self->live_button, snapshot);
@@ -1428,6 +1520,16 @@ mimic_trend_chart_size_allocate (GtkWidget *widget,
                             -1);
 }
 
+/* The palette comes from the style: a switch between a light and a dark
+ * theme must redraw the chart, not only what GTK draws for it. */
+static void
+mimic_trend_chart_css_changed (GtkWidget         *widget,
+                               GtkCssStyleChange *change)
+{
+  GTK_WIDGET_CLASS (mimic_trend_chart_parent_class)->css_changed (widget, change);
+  gtk_widget_queue_draw (widget);
+}
+
 static void
 mimic_trend_chart_get_property (GObject    *object,
                                 guint       prop_id,
@@ -1526,6 +1628,7 @@ mimic_trend_chart_class_init (MimicTrendChartClass *klass)
   widget_class->snapshot = mimic_trend_chart_snapshot;
   widget_class->measure = mimic_trend_chart_measure;
   widget_class->size_allocate = mimic_trend_chart_size_allocate;
+  widget_class->css_changed = mimic_trend_chart_css_changed;
 
   properties[PROP_LIVE] =
     g_param_spec_boolean ("live", NULL, NULL, TRUE,

@@ -47,6 +47,7 @@ struct _MimicWhatifPanel
   MimicTwinDevice   *device;
   MimicModel        *model;
   GPtrArray         *rows;                /* ParameterRow */
+  GtkSizeGroup      *unit_group;          /* the rows' unit labels */
 
   MimicWhatif       *engine;
   GCancellable      *cancellable;
@@ -279,6 +280,21 @@ update_live_label (ParameterRow *row,
   gtk_label_set_label (GTK_LABEL (row->live_label), text);
 }
 
+/* A tick under the slider where the device is now, so the operator sees
+ * how far a scenario moves from live without reading numbers. */
+static void
+mark_live_value (ParameterRow *row)
+{
+  gtk_scale_clear_marks (GTK_SCALE (row->scale));
+  if (row->live >= row->parameter->whatif_minimum && row->live <= row->parameter->whatif_maximum)
+    gtk_scale_add_mark (GTK_SCALE (row->scale), row->live, GTK_POS_BOTTOM, NULL);
+}
+
+/* Each parameter takes two lines: its name with the live value, then the
+ * slider beside its number field and unit. The name gives way (ellipsized,
+ * the description in the tooltip) before the slider does, so the panel
+ * fits beside the device page at the default window width and the slider
+ * keeps a length a pointer can work with. */
 static void
 add_parameter_row (MimicWhatifPanel          *self,
                    const MimicAssetParameter *parameter)
@@ -300,6 +316,7 @@ add_parameter_row (MimicWhatifPanel          *self,
   header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   title = gtk_label_new (parameter->title);
   gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
   gtk_widget_set_hexpand (title, TRUE);
   gtk_box_append (GTK_BOX (header), title);
   row->live_label = gtk_label_new (NULL);
@@ -313,26 +330,32 @@ add_parameter_row (MimicWhatifPanel          *self,
   row->scale = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, row->adjustment);
   gtk_scale_set_draw_value (GTK_SCALE (row->scale), FALSE);
   gtk_widget_set_hexpand (row->scale, TRUE);
+  gtk_widget_set_size_request (row->scale, MIMIC_WHATIF_PANEL_MIN_SLIDER_WIDTH, -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row->scale),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, parameter->title, -1);
+  mark_live_value (row);
   gtk_box_append (GTK_BOX (controls), row->scale);
 
   spin = gtk_spin_button_new (row->adjustment, step, (guint) digits_for_step (step));
   gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
-  gtk_editable_set_width_chars (GTK_EDITABLE (spin), 6);
+  gtk_editable_set_width_chars (GTK_EDITABLE (spin), 5);
+  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
   gtk_accessible_update_property (GTK_ACCESSIBLE (spin),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, parameter->title, -1);
   gtk_box_append (GTK_BOX (controls), spin);
 
+  /* As wide as the widest unit of the panel, so the fields line up. */
   unit = gtk_label_new (parameter->unit);
-  gtk_label_set_width_chars (GTK_LABEL (unit), 8);
   gtk_label_set_xalign (GTK_LABEL (unit), 0);
   gtk_widget_add_css_class (unit, "dim-label");
+  gtk_size_group_add_widget (self->unit_group, unit);
   gtk_box_append (GTK_BOX (controls), unit);
   gtk_box_append (GTK_BOX (box), controls);
 
   if (parameter->description != NULL)
     gtk_widget_set_tooltip_text (box, parameter->description);
+  else
+    gtk_widget_set_tooltip_text (box, parameter->title);
 
   g_signal_connect_object (row->adjustment, "value-changed", G_CALLBACK (on_value_changed), self, 0);
   gtk_box_append (self->parameter_box, box);
@@ -480,6 +503,7 @@ mimic_whatif_panel_reset_to_live (MimicWhatifPanel *self)
       row->live = mimic_prediction_get_live_value (self->asset, self->device, self->model,
                                                    row->parameter, &is_live);
       update_live_label (row, is_live);
+      mark_live_value (row);
       gtk_adjustment_set_value (row->adjustment, row->live);
     }
   self->updating = FALSE;
@@ -644,6 +668,7 @@ mimic_whatif_panel_finalize (GObject *object)
   MimicWhatifPanel *self = MIMIC_WHATIF_PANEL (object);
 
   g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_object (&self->unit_group);
   g_clear_object (&self->asset);
   g_clear_object (&self->device);
   g_clear_object (&self->model);
@@ -760,6 +785,7 @@ mimic_whatif_panel_init (MimicWhatifPanel *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->rows = g_ptr_array_new_with_free_func (parameter_row_free);
+  self->unit_group = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
   self->engine = mimic_whatif_new ();
   self->cancellable = g_cancellable_new ();
   update_sensitivity (self);

@@ -20,6 +20,8 @@ G_DECLARE_FINAL_TYPE (MimicWhatifPanel, mimic_whatif_panel, MIMIC, WHATIF_PANEL,
 
 /* Horizons offered, in seconds; the first prediction looks 30 days ahead. */
 #define MIMIC_WHATIF_PANEL_DEFAULT_HORIZON (30 * 86400.0)
+/* Sliders never get shorter than this (pixels), however narrow the panel. */
+#define MIMIC_WHATIF_PANEL_MIN_SLIDER_WIDTH 120
 
 GtkWidget         *mimic_whatif_panel_new                (void);
 

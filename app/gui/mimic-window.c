@@ -998,6 +998,7 @@ mimic_window_setup (MimicWindow *self)
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (on_settings_changed), self, 0);
 
   mimic_device_page_set_console (self->device_page, self->console);
+  g_settings_bind (self->settings, "trend-span", self->device_page, "trend-span", G_SETTINGS_BIND_DEFAULT);
   setup_fleet (self);
   setup_alarms (self);
   setup_events (self);
