@@ -14,9 +14,9 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
-#include <string.h>
 
 #include "mimic-alarm-journal.h"
+#include "mimic-audit-log.h"
 #include "mimic-paths.h"
 #include "mimic-sqlite-writer.h"
 
@@ -316,15 +316,6 @@ mimic_alarm_journal_flush (MimicAlarmJournal  *self,
 
 /* Reading */
 
-static char *
-dup_column_text (sqlite3_stmt *stmt,
-                 int           column)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, column);
-
-  return text != NULL ? g_strdup ((const char *) text) : NULL;
-}
-
 static gboolean
 check_filter (const MimicAlarmJournalFilter  *filter,
               GError                        **error)
@@ -389,8 +380,8 @@ query_path (const char                     *path,
           int priority;
 
           entry->timestamp_us = sqlite3_column_int64 (stmt, 0);
-          entry->device_id = dup_column_text (stmt, 1);
-          entry->sensor_id = dup_column_text (stmt, 2);
+          entry->device_id = mimic_sqlite_writer_dup_column_text (stmt, 1);
+          entry->sensor_id = mimic_sqlite_writer_dup_column_text (stmt, 2);
           if (!mimic_alarm_condition_from_string ((const char *) sqlite3_column_text (stmt, 3), &entry->condition))
             entry->condition = MIMIC_ALARM_CONDITION_HI;
           priority = sqlite3_column_int (stmt, 4);
@@ -400,8 +391,8 @@ query_path (const char                     *path,
           if (!mimic_alarm_state_from_string ((const char *) sqlite3_column_text (stmt, 6), &entry->new_state))
             entry->new_state = MIMIC_ALARM_STATE_NORMAL;
           entry->value = sqlite3_column_type (stmt, 7) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 7);
-          entry->operator_name = dup_column_text (stmt, 8);
-          entry->comment = dup_column_text (stmt, 9);
+          entry->operator_name = mimic_sqlite_writer_dup_column_text (stmt, 8);
+          entry->comment = mimic_sqlite_writer_dup_column_text (stmt, 9);
           g_ptr_array_add (rows, entry);
 
           if (g_cancellable_is_cancelled (cancellable))
@@ -505,25 +496,11 @@ mimic_alarm_journal_query_finish (MimicAlarmJournal  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* The same RFC 4180 quoting as the audit log's export. */
 char *
 mimic_alarm_journal_csv_field (const char *text)
 {
-  GString *field;
-
-  if (text == NULL)
-    return g_strdup ("");
-  if (strpbrk (text, ",\"\r\n") == NULL)
-    return g_strdup (text);
-
-  field = g_string_new ("\"");
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (field, '"');
-      g_string_append_c (field, *p);
-    }
-  g_string_append_c (field, '"');
-  return g_string_free (field, FALSE);
+  return mimic_audit_csv_field (text);
 }
 
 static char *

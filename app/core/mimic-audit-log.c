@@ -353,29 +353,20 @@ mimic_audit_log_flush (MimicAuditLog *self)
   mimic_sqlite_writer_flush (self->writer, NULL, NULL);
 }
 
-static char *
-dup_column_text (sqlite3_stmt *stmt,
-                 int           column)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, column);
-
-  return text != NULL ? g_strdup ((const char *) text) : NULL;
-}
-
 static MimicAuditEntry *
 entry_from_row (sqlite3_stmt *stmt)
 {
   MimicAuditEntry *entry = g_new0 (MimicAuditEntry, 1);
 
-  entry->id = dup_column_text (stmt, 0);
-  entry->operator_name = dup_column_text (stmt, 1);
+  entry->id = mimic_sqlite_writer_dup_column_text (stmt, 0);
+  entry->operator_name = mimic_sqlite_writer_dup_column_text (stmt, 1);
   entry->wall_us = sqlite3_column_int64 (stmt, 2);
   entry->monotonic_us = sqlite3_column_int64 (stmt, 3);
-  entry->device_id = dup_column_text (stmt, 4);
-  entry->command = dup_column_text (stmt, 5);
-  entry->arguments_json = dup_column_text (stmt, 6);
-  entry->outcome = dup_column_text (stmt, 7);
-  entry->reason = dup_column_text (stmt, 8);
+  entry->device_id = mimic_sqlite_writer_dup_column_text (stmt, 4);
+  entry->command = mimic_sqlite_writer_dup_column_text (stmt, 5);
+  entry->arguments_json = mimic_sqlite_writer_dup_column_text (stmt, 6);
+  entry->outcome = mimic_sqlite_writer_dup_column_text (stmt, 7);
+  entry->reason = mimic_sqlite_writer_dup_column_text (stmt, 8);
   entry->outcome_wall_us = sqlite3_column_int64 (stmt, 9);
   return entry;
 }

@@ -350,6 +350,18 @@ mimic_sqlite_writer_open_reader (const char  *path,
   return open_connection (path, TRUE, error_domain, error_code, error);
 }
 
+char *
+mimic_sqlite_writer_dup_column_text (sqlite3_stmt *stmt,
+                                     int           column)
+{
+  const unsigned char *text;
+
+  g_return_val_if_fail (stmt != NULL, NULL);
+
+  text = sqlite3_column_text (stmt, column);
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
 MimicSqliteWriter *
 mimic_sqlite_writer_open (const char             *path,
                           MimicSqliteWriterSync   sync,

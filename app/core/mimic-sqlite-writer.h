@@ -126,4 +126,8 @@ sqlite3           *mimic_sqlite_writer_open_reader    (const char               
                                                        int                              error_code,
                                                        GError                         **error);
 
+/* The text of @column of the current row, or NULL for SQL NULL. */
+char              *mimic_sqlite_writer_dup_column_text (sqlite3_stmt                   *stmt,
+                                                        int                             column);
+
 G_END_DECLS
