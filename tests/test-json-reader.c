@@ -187,6 +187,61 @@ test_depth (void)
   g_string_free (text, TRUE);
 }
 
+static double
+read_one_double (const char *text)
+{
+  MimicJsonReader reader;
+
+  mimic_json_reader_init (&reader, text, strlen (text), 0);
+  g_assert_cmpint (mimic_json_reader_next (&reader), ==, MIMIC_JSON_TOKEN_NUMBER);
+  g_assert_cmpint (mimic_json_reader_next (&reader), ==, MIMIC_JSON_TOKEN_END);
+  return mimic_json_reader_get_double (&reader);
+}
+
+/* Non-integers read bit for bit as g_ascii_strtod() reads them (which is
+ * what json-glib does), in the reader's fast exact path and outside it. */
+static void
+test_numbers (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  const char *formats[] = { "%.1f", "%.3f", "%.6f", "%.15g", "%.16g", "%.17g", "%.3e", "%.20e", "%.0f.5" };
+  const char *fixed[] = {
+    "0.1", "0.2", "0.3", "-0.0", "9007199254740993.5", "9007199254740992.0", "1e22", "1.5e22", "1e23",
+    "1e-22", "1e-23", "123456789012345678.9", "1234567890123456789.0", "12345678901234567890.0",
+    "0.000000000000000000001", "0.0000000000000000000001", "0.00000000000000000000001", "4503599627370497.5",
+    "1.7976931348623157e308", "2.2250738585072014e-308", "4.9e-324", "1e400", "-1e400", "1e0000000000",
+    "0.1e-0022", "89255.0e-22", "1.0e+0022", "9.9999999999999999999", "1E5", "1.00000000000000011102230246251565404236316680908203125",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
+    {
+      double expected = g_ascii_strtod (fixed[i], NULL);
+      double read = read_one_double (fixed[i]);
+
+      if (memcmp (&expected, &read, sizeof read) != 0)
+        g_error ("%s: read %.17g, g_ascii_strtod %.17g", fixed[i], read, expected);
+    }
+
+  for (guint i = 0; i < 200000; i++)
+    {
+      char text[G_ASCII_DTOSTR_BUF_SIZE + 64];
+      double number = g_rand_double_range (rand, -1, 1) * pow (10, g_rand_int_range (rand, -30, 30));
+      const char *format = formats[g_rand_int_range (rand, 0, G_N_ELEMENTS (formats))];
+      double expected, read;
+
+      g_ascii_formatd (text, sizeof text, format[strlen (format) - 1] == '5' ? "%.0f" : format, number);
+      if (format[strlen (format) - 1] == '5')
+        g_strlcat (text, ".5", sizeof text);
+      if (strchr (text, '.') == NULL && strchr (text, 'e') == NULL)
+        g_strlcat (text, ".0", sizeof text);
+
+      expected = g_ascii_strtod (text, NULL);
+      read = read_one_double (text);
+      if (memcmp (&expected, &read, sizeof read) != 0)
+        g_error ("%s: read %.17g, g_ascii_strtod %.17g", text, read, expected);
+    }
+}
+
 /* A json-glib tree from the reader's tokens, built the way json-glib's
  * parser builds one (a repeated member name keeps its last value). */
 static JsonNode *
@@ -815,6 +870,7 @@ main (int   argc,
   g_test_add_func ("/mimic/json-reader/skip-value", test_skip_value);
   g_test_add_func ("/mimic/json-reader/errors", test_errors);
   g_test_add_func ("/mimic/json-reader/depth", test_depth);
+  g_test_add_func ("/mimic/json-reader/numbers", test_numbers);
   g_test_add_func ("/mimic/json-reader/against-json-glib", test_against_json_glib);
   g_test_add_func ("/mimic/json-reader/depth-against-json-glib", test_depth_against_json_glib);
   g_test_add_func ("/mimic/json-reader/decoder-differential", test_decoder_differential);

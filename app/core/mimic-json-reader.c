@@ -678,11 +678,92 @@ mimic_json_reader_get_int (MimicJsonReader *reader)
   return (gint64) magnitude;
 }
 
+/* Clinger's fast path: a decimal of at most 19 significant digits whose
+ * value is below 2^53, scaled by at most 10^22, is one exact integer
+ * multiplied or divided by one exact power of ten, so the one rounding of
+ * that operation gives the correctly rounded result, bit for bit what
+ * g_ascii_strtod() gives. Sensor readings such as 1234.567 take this path
+ * and skip strtod's general (and much slower) algorithm. FALSE when the
+ * number is outside it. */
+static gboolean
+read_double_exactly (const guint8 *text,
+                     gsize         length,
+                     double       *value)
+{
+  static const double powers_of_ten[] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+  };
+  const guint8 *end = text + length;
+  gboolean negative = FALSE;
+  guint64 mantissa = 0;
+  guint n_significant = 0;
+  int exponent = 0;
+  double result;
+
+  if (text < end && *text == '-')
+    {
+      negative = TRUE;
+      text++;
+    }
+
+  for (; text < end && is_digit (*text); text++)
+    {
+      if (mantissa != 0 || *text != '0')
+        n_significant++;
+      mantissa = mantissa * 10 + (guint) (*text - '0');
+      if (n_significant > 19)
+        return FALSE;
+    }
+
+  if (text < end && *text == '.')
+    for (text++; text < end && is_digit (*text); text++)
+      {
+        if (mantissa != 0 || *text != '0')
+          n_significant++;
+        mantissa = mantissa * 10 + (guint) (*text - '0');
+        exponent--;
+        if (n_significant > 19)
+          return FALSE;
+      }
+
+  if (text < end && (*text == 'e' || *text == 'E'))
+    {
+      gboolean exponent_negative = FALSE;
+      int written = 0;
+      guint n_digits = 0;
+
+      text++;
+      if (*text == '+' || *text == '-')
+        exponent_negative = *text++ == '-';
+      for (; text < end; text++, n_digits++)
+        {
+          if (n_digits == 4)
+            return FALSE;
+          written = written * 10 + (*text - '0');
+        }
+      exponent += exponent_negative ? -written : written;
+    }
+
+  if (mantissa > (G_GUINT64_CONSTANT (1) << 53) || exponent < -22 || exponent > 22)
+    return FALSE;
+
+  result = (double) mantissa;
+  if (exponent > 0)
+    result *= powers_of_ten[exponent];
+  else if (exponent < 0)
+    result /= powers_of_ten[-exponent];
+
+  *value = negative ? -result : result;
+  return TRUE;
+}
+
 double
 mimic_json_reader_get_double (MimicJsonReader *reader)
 {
   gsize length;
   char buffer[64];
+  double value;
 
   g_return_val_if_fail (reader != NULL, 0.0);
 
@@ -690,6 +771,9 @@ mimic_json_reader_get_double (MimicJsonReader *reader)
     return (double) mimic_json_reader_get_int (reader);
 
   length = reader->token_end - reader->token_start;
+  if (read_double_exactly (reader->data + reader->token_start, length, &value))
+    return value;
+
   if (length < sizeof buffer)
     {
       memcpy (buffer, reader->data + reader->token_start, length);

@@ -13,6 +13,10 @@
  * MIMIC_BENCH_FEED_ONLY=1 leaves the store out; MIMIC_BENCH_DECODE_THREAD=1
  * decodes on the feed's own worker thread instead of the MQTT I/O thread,
  * so receiving, decoding and applying run as three stages in parallel.
+ * MIMIC_BENCH_JSON_TREE=1 reads native telemetry through a json-glib tree
+ * instead of the streaming reader. Both consumers speak MQTT 5, as Mimic
+ * does by default (the broker does more per message for an MQTT 5
+ * subscriber); MIMIC_BENCH_MQTT_VERSION=4 runs both with MQTT 3.1.1.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -27,6 +31,7 @@
 #include <time.h>
 
 #include "mimic-mqtt-feed.h"
+#include "mimic-telemetry-decoder-private.h"
 #include "mimic-test-broker.h"
 #include "mimic-twin-store.h"
 
@@ -140,6 +145,7 @@ typedef struct
   Stream *stream;
   guint   port;
   gint64  started_us;
+  gint64  published_us;   /* when the last message was written to the broker */
   double  cpu_s;          /* the publisher thread's own CPU time */
 } PublishJob;
 
@@ -176,6 +182,7 @@ publish_stream (gpointer data)
         mosquitto_loop_write (mosq, 1);
     }
   drain_publisher (mosq);
+  job->published_us = g_get_monotonic_time ();
   mosquitto_disconnect (mosq);
   mosquitto_destroy (mosq);
   {
@@ -206,7 +213,9 @@ run_mosquitto_sub (MimicTestBroker *broker,
   double seconds = -1;
 
   sub = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "mosquitto_sub",
-                          "-h", "127.0.0.1", "-p", port, "-t", ROOT "/+/telemetry", "-C", count, NULL);
+                          "-h", "127.0.0.1", "-p", port, "-t", ROOT "/+/telemetry", "-C", count,
+                          "-V", g_strcmp0 (g_getenv ("MIMIC_BENCH_MQTT_VERSION"), "4") == 0 ? "mqttv311" : "mqttv5",
+                          NULL);
   g_assert_no_error (error);
   /* mosquitto_sub says nothing when it has subscribed; give it time. */
   g_usleep (500 * 1000);
@@ -222,6 +231,8 @@ run_mosquitto_sub (MimicTestBroker *broker,
     }
   g_thread_join (publisher);
 
+  g_printerr ("# mosquitto_sub run: the publisher took %.2f s\n",
+              (job.published_us - job.started_us) / (double) G_USEC_PER_SEC);
   if (g_subprocess_get_identifier (sub) == NULL)
     seconds = (g_get_monotonic_time () - job.started_us) / (double) G_USEC_PER_SEC;
   else
@@ -259,6 +270,15 @@ count_values (MimicFeed        *feed,
   g_atomic_pointer_add (&values_handed_over, mimic_update_batch_get_n_samples (batch));
 }
 
+/* MIMIC_BENCH_JSON_TREE=1: native telemetry through a json-glib tree, as
+ * before the streaming reader, to compare the two in one build. */
+static void
+decode_through_json_tree (MimicTelemetryDecoder *decoder,
+                          gpointer               user_data)
+{
+  mimic_telemetry_decoder_set_streaming (decoder, FALSE);
+}
+
 static guint64
 n_consumed (MimicTwinStore *store)
 {
@@ -289,6 +309,10 @@ start_mimic (MimicTestBroker *broker)
   mimic.feed = MIMIC_FEED (mimic_mqtt_feed_new ("127.0.0.1", mimic_test_broker_get_port (broker), ROOT));
   if (g_getenv ("MIMIC_BENCH_DECODE_THREAD") != NULL)
     mimic_feed_set_decode_in_caller (mimic.feed, FALSE);
+  if (g_getenv ("MIMIC_BENCH_JSON_TREE") != NULL)
+    mimic_feed_configure_decoder (mimic.feed, decode_through_json_tree, NULL);
+  if (g_strcmp0 (g_getenv ("MIMIC_BENCH_MQTT_VERSION"), "4") == 0)
+    mimic_mqtt_feed_set_protocol_version (MIMIC_MQTT_FEED (mimic.feed), 4);
   if (g_getenv ("MIMIC_BENCH_FEED_ONLY") != NULL)
     mimic_feed_set_batch_handler (mimic.feed, count_values, NULL, NULL);
   else
@@ -352,6 +376,8 @@ run_mimic (MimicTestBroker *broker,
         }
     }
   g_thread_join (publisher);
+  g_printerr ("# Mimic run: the publisher took %.2f s\n",
+              (job.published_us - job.started_us) / (double) G_USEC_PER_SEC);
   /* Everything this process did but publishing: feed threads and store. */
   *cpu_s = cpu_seconds (RUSAGE_SELF) - self_before - job.cpu_s;
 
