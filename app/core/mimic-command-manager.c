@@ -6,6 +6,11 @@
  * where the command's state machine takes the first outcome and ignores
  * every later one.
  *
+ * A console may watch several sources at once. Each command goes out on
+ * the feed that the device's own data came from (the twin device knows
+ * its source), never simply on the first feed that can carry commands: a
+ * device behind one broker is not subscribed on another.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "mimic-command"
@@ -39,22 +44,29 @@ typedef struct
   MimicCommand *command;
   char         *payload;
   guint         expiry_s;
+  MimicFeed    *feed;        /* where it went out */
   GSource      *timeout;
   /* The link dropped while it waited: a deduplicating device gets it
    * once more when it is seen again. */
   gboolean      resend_due;
 } Pending;
 
+/* A feed commands can go out on, and the handler watching its state. */
+typedef struct
+{
+  MimicFeed *feed;
+  gulong     state_handler;
+} FeedLink;
+
 struct _MimicCommandManager
 {
   GObject             parent_instance;
 
-  MimicFeed          *feed;
+  GPtrArray          *feeds;         /* FeedLink, in the order added */
   MimicTwinStore     *store;
   MimicAssetRegistry *registry;
   MimicAuditLog      *audit_log;
   GMainContext       *context;
-  gulong              feed_state_handler;
 
   char               *operator_name;
   gboolean            view_only;
@@ -105,6 +117,7 @@ pending_free (gpointer data)
       g_source_unref (pending->timeout);
     }
   g_object_unref (pending->command);
+  g_clear_object (&pending->feed);
   g_free (pending->payload);
   g_free (pending);
 }
@@ -530,7 +543,7 @@ recorded (GObject      *source,
       finish_command (self, command, MIMIC_COMMAND_STATE_CANCELLED, NULL);
       return;
     }
-  if (!mimic_feed_send_command (self->feed, mimic_command_get_device_id (command), mimic_command_get_name (command),
+  if (!mimic_feed_send_command (pending->feed, mimic_command_get_device_id (command), mimic_command_get_name (command),
                                 pending->payload, mimic_command_get_id (command), pending->expiry_s, &error))
     {
       g_autofree char *reason = g_strdup_printf (_("Not sent: %s"), error->message);
@@ -541,6 +554,38 @@ recorded (GObject      *source,
 
   mimic_command_mark_sent (command);
   start_timer (self, pending);
+}
+
+/* Routing */
+
+static MimicFeed *
+feed_for_device (MimicCommandManager *self,
+                 const char          *device_id)
+{
+  MimicTwinDevice *device = mimic_twin_store_lookup (self->store, device_id);
+  const char *source_id = device != NULL ? mimic_twin_device_get_source_id (device) : NULL;
+  MimicFeed *found = NULL;
+
+  if (source_id == NULL)
+    {
+      if (self->feeds->len == 1)
+        return ((FeedLink *) g_ptr_array_index (self->feeds, 0))->feed;
+      return NULL;
+    }
+
+  /* Two feeds may share an id (the same URL twice): the connected one. */
+  for (guint i = 0; i < self->feeds->len; i++)
+    {
+      MimicFeed *feed = ((FeedLink *) g_ptr_array_index (self->feeds, i))->feed;
+
+      if (g_strcmp0 (mimic_feed_get_id (feed), source_id) != 0)
+        continue;
+      if (mimic_feed_get_state (feed) == MIMIC_FEED_STATE_CONNECTED)
+        return feed;
+      if (found == NULL)
+        found = feed;
+    }
+  return found;
 }
 
 /* Reconnects */
@@ -573,7 +618,7 @@ resend_after_reconnect (MimicCommandManager *self,
           !mimic_command_manager_get_device_deduplicates (self, device_id))
         continue;
 
-      if (mimic_feed_send_command (self->feed, device_id, mimic_command_get_name (command),
+      if (mimic_feed_send_command (pending->feed, device_id, mimic_command_get_name (command),
                                    pending->payload, mimic_command_get_id (command), pending->expiry_s, &error))
         self->n_resent++;
       else
@@ -588,20 +633,137 @@ on_feed_state (MimicFeed           *feed,
 {
   GHashTableIter iter;
   Pending *pending;
+  const char *device_id;
 
   if (mimic_feed_get_state (feed) == MIMIC_FEED_STATE_CONNECTED)
     return;
 
   /* A selection is a promise about the link to the device; it does not
-   * survive losing that link. */
-  g_hash_table_remove_all (self->selections);
+   * survive losing that link. Devices of the other sources keep theirs. */
+  g_hash_table_iter_init (&iter, self->selections);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &device_id, NULL))
+    {
+      MimicFeed *device_feed = feed_for_device (self, device_id);
+
+      if (device_feed == NULL || device_feed == feed)
+        g_hash_table_iter_remove (&iter);
+    }
 
   /* The copy on its way may be lost with the link (the feed drops it
    * rather than have libmosquitto repeat it on its own). */
   g_hash_table_iter_init (&iter, self->pending);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pending))
-    if (mimic_command_get_state (pending->command) == MIMIC_COMMAND_STATE_SENT)
+    if (pending->feed == feed && mimic_command_get_state (pending->command) == MIMIC_COMMAND_STATE_SENT)
       pending->resend_due = TRUE;
+}
+
+static void
+feed_link_free (gpointer data)
+{
+  FeedLink *link = data;
+
+  /* Removing the handler waits for a call in progress. */
+  mimic_feed_set_command_message_handler (link->feed, NULL, NULL, NULL);
+  g_clear_signal_handler (&link->state_handler, link->feed);
+  g_object_unref (link->feed);
+  g_free (link);
+}
+
+static FeedLink *
+find_link (MimicCommandManager *self,
+           MimicFeed           *feed,
+           guint               *index)
+{
+  for (guint i = 0; self->feeds != NULL && i < self->feeds->len; i++)
+    {
+      FeedLink *link = g_ptr_array_index (self->feeds, i);
+
+      if (link->feed == feed)
+        {
+          if (index != NULL)
+            *index = i;
+          return link;
+        }
+    }
+  return NULL;
+}
+
+/**
+ * mimic_command_manager_add_feed:
+ *
+ * Lets commands go out on @feed, to the devices whose data comes from it
+ * (whose mimic_twin_device_get_source_id() is @feed's id), and takes the
+ * replies and births it receives. A feed that cannot carry commands (a
+ * replay) is ignored; adding a feed twice changes nothing.
+ */
+void
+mimic_command_manager_add_feed (MimicCommandManager *self,
+                                MimicFeed           *feed)
+{
+  FeedLink *link;
+
+  g_return_if_fail (MIMIC_IS_COMMAND_MANAGER (self));
+  g_return_if_fail (MIMIC_IS_FEED (feed));
+
+  if (find_link (self, feed, NULL) != NULL || !mimic_feed_can_send_commands (feed))
+    return;
+
+  link = g_new0 (FeedLink, 1);
+  link->feed = g_object_ref (feed);
+  /* No reference for the handler: removing it (feed_link_free) waits for
+   * a call in progress. */
+  mimic_feed_set_command_message_handler (feed, on_command_message, self, NULL);
+  link->state_handler = g_signal_connect (feed, "notify::state", G_CALLBACK (on_feed_state), self);
+  g_ptr_array_add (self->feeds, link);
+}
+
+/**
+ * mimic_command_manager_remove_feed:
+ *
+ * Stops using @feed (a source the console no longer watches): its
+ * devices' selections end, and no command goes out on it any more.
+ * Commands already sent on it keep waiting for their outcome.
+ */
+void
+mimic_command_manager_remove_feed (MimicCommandManager *self,
+                                   MimicFeed           *feed)
+{
+  GHashTableIter iter;
+  const char *device_id;
+  guint index;
+
+  g_return_if_fail (MIMIC_IS_COMMAND_MANAGER (self));
+  g_return_if_fail (MIMIC_IS_FEED (feed));
+
+  if (find_link (self, feed, &index) == NULL)
+    return;
+
+  g_hash_table_iter_init (&iter, self->selections);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &device_id, NULL))
+    if (feed_for_device (self, device_id) == feed)
+      g_hash_table_iter_remove (&iter);
+  g_ptr_array_remove_index (self->feeds, index);
+}
+
+/**
+ * mimic_command_manager_get_feed_for_device:
+ *
+ * The feed a command for @device_id would go out on: the one whose id is
+ * the source the device's data came from. A device whose data came with
+ * no source (applied by hand, as tests do) goes to the only feed when
+ * there is exactly one.
+ *
+ * Returns: (transfer none) (nullable): the feed, or %NULL when none of
+ *   the manager's feeds leads to the device.
+ */
+MimicFeed *
+mimic_command_manager_get_feed_for_device (MimicCommandManager *self,
+                                           const char          *device_id)
+{
+  g_return_val_if_fail (MIMIC_IS_COMMAND_MANAGER (self), NULL);
+  g_return_val_if_fail (device_id != NULL, NULL);
+
+  return feed_for_device (self, device_id);
 }
 
 /* GObject */
@@ -611,17 +773,13 @@ mimic_command_manager_dispose (GObject *object)
 {
   MimicCommandManager *self = MIMIC_COMMAND_MANAGER (object);
 
-  if (self->feed != NULL)
-    {
-      mimic_feed_set_command_message_handler (self->feed, NULL, NULL, NULL);
-      g_clear_signal_handler (&self->feed_state_handler, self->feed);
-    }
+  if (self->feeds != NULL)
+    g_ptr_array_set_size (self->feeds, 0);
   /* Commands still waiting end here; their rows keep no outcome, like
    * after a crash. */
   if (self->pending != NULL)
     g_hash_table_remove_all (self->pending);
 
-  g_clear_object (&self->feed);
   g_clear_object (&self->store);
   g_clear_object (&self->registry);
   if (self->audit_log != NULL)
@@ -641,6 +799,7 @@ mimic_command_manager_finalize (GObject *object)
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->selections, g_hash_table_unref);
   g_clear_pointer (&self->deduplicates, g_hash_table_unref);
+  g_clear_pointer (&self->feeds, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (mimic_command_manager_parent_class)->finalize (object);
@@ -721,6 +880,7 @@ mimic_command_manager_init (MimicCommandManager *self)
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, pending_free);
   self->selections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, selection_free);
   self->deduplicates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->feeds = g_ptr_array_new_with_free_func (feed_link_free);
   self->context = g_main_context_ref_thread_default ();
 }
 
@@ -732,21 +892,17 @@ mimic_command_manager_new (MimicFeed          *feed,
 {
   MimicCommandManager *self;
 
-  g_return_val_if_fail (MIMIC_IS_FEED (feed), NULL);
+  g_return_val_if_fail (feed == NULL || MIMIC_IS_FEED (feed), NULL);
   g_return_val_if_fail (MIMIC_IS_TWIN_STORE (store), NULL);
   g_return_val_if_fail (MIMIC_IS_ASSET_REGISTRY (registry), NULL);
   g_return_val_if_fail (MIMIC_IS_AUDIT_LOG (audit_log), NULL);
 
   self = g_object_new (MIMIC_TYPE_COMMAND_MANAGER, NULL);
-  self->feed = g_object_ref (feed);
   self->store = g_object_ref (store);
   self->registry = g_object_ref (registry);
   self->audit_log = g_object_ref (audit_log);
-
-  /* No reference for the handler: dispose removes it, and removing
-   * waits for a call in progress. */
-  mimic_feed_set_command_message_handler (feed, on_command_message, self, NULL);
-  self->feed_state_handler = g_signal_connect (feed, "notify::state", G_CALLBACK (on_feed_state), self);
+  if (feed != NULL)
+    mimic_command_manager_add_feed (self, feed);
   return self;
 }
 
@@ -1065,10 +1221,12 @@ validate (MimicCommandManager  *self,
           const char           *device_id,
           const char           *command,
           JsonObject           *arguments,
+          MimicFeed           **out_feed,
           GError              **error)
 {
   const MimicAssetCommand *description;
   MimicTwinDevice *device;
+  MimicFeed *feed;
 
   if (self->view_only)
     {
@@ -1076,16 +1234,26 @@ validate (MimicCommandManager  *self,
                    _("This console is in view-only mode: commands are not allowed"));
       return NULL;
     }
-  if (!mimic_feed_can_send_commands (self->feed) || mimic_feed_get_state (self->feed) != MIMIC_FEED_STATE_CONNECTED)
+  feed = feed_for_device (self, device_id);
+  if (feed != NULL && mimic_feed_get_state (feed) != MIMIC_FEED_STATE_CONNECTED)
     {
       g_set_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_NOT_CONNECTED,
-                   _("%s is not connected or cannot carry commands"), mimic_feed_get_url (self->feed));
+                   _("%s is not connected or cannot carry commands"), mimic_feed_get_url (feed));
       return NULL;
     }
 
   description = mimic_command_manager_lookup_description (self, device_id, command, error);
   if (description == NULL)
     return NULL;
+
+  /* Known, but from a source that carries no commands (a replay) or one
+   * this console no longer watches: no other source may stand in. */
+  if (feed == NULL)
+    {
+      g_set_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_NOT_CONNECTED,
+                   _("No source that carries commands leads to the device “%s”"), device_id);
+      return NULL;
+    }
 
   device = mimic_twin_store_lookup (self->store, device_id);
   if (mimic_twin_device_get_presence (device) != MIMIC_PRESENCE_ONLINE)
@@ -1099,6 +1267,8 @@ validate (MimicCommandManager  *self,
 
   if (!check_arguments (description, arguments, error))
     return NULL;
+  if (out_feed != NULL)
+    *out_feed = feed;
   return description;
 }
 
@@ -1113,7 +1283,7 @@ mimic_command_manager_validate (MimicCommandManager  *self,
   g_return_val_if_fail (device_id != NULL && command != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return validate (self, device_id, command, arguments, error) != NULL;
+  return validate (self, device_id, command, arguments, NULL, error) != NULL;
 }
 
 /* One text per set of arguments, whatever their order. */
@@ -1166,7 +1336,7 @@ mimic_command_manager_select (MimicCommandManager  *self,
   g_return_val_if_fail (device_id != NULL && command != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (validate (self, device_id, command, arguments, error) == NULL)
+  if (validate (self, device_id, command, arguments, NULL, error) == NULL)
     return FALSE;
 
   selection = live_selection (self, device_id);
@@ -1284,6 +1454,7 @@ mimic_command_manager_send (MimicCommandManager  *self,
   g_autofree char *arguments_json = NULL;
   g_autoptr(MimicCommand) command = NULL;
   MimicAuditEntry entry = { 0 };
+  MimicFeed *feed = NULL;
   Pending *pending;
 
   g_return_val_if_fail (MIMIC_IS_COMMAND_MANAGER (self), NULL);
@@ -1297,7 +1468,7 @@ mimic_command_manager_send (MimicCommandManager  *self,
       return NULL;
     }
 
-  description = validate (self, device_id, command_name, arguments, error);
+  description = validate (self, device_id, command_name, arguments, &feed, error);
   if (description == NULL)
     return NULL;
 
@@ -1323,6 +1494,7 @@ mimic_command_manager_send (MimicCommandManager  *self,
   pending = g_new0 (Pending, 1);
   pending->command = g_object_ref (command);
   pending->payload = json_to_string (request, FALSE);
+  pending->feed = g_object_ref (feed);
   pending->expiry_s = (guint) ceil (mimic_command_get_timeout (command));
   if (strlen (pending->payload) > MIMIC_COMMAND_MAX_PAYLOAD)
     {

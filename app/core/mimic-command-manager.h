@@ -63,6 +63,16 @@ MimicCommandManager *mimic_command_manager_new                  (MimicFeed      
                                                                  MimicAssetRegistry  *registry,
                                                                  MimicAuditLog       *audit_log);
 
+/* The sources commands can go out on: each command goes to the feed its
+ * device's data came from (mimic_twin_device_get_source_id()). The feed
+ * given to new() (may be NULL) is the first. */
+void                 mimic_command_manager_add_feed             (MimicCommandManager *self,
+                                                                 MimicFeed           *feed);
+void                 mimic_command_manager_remove_feed          (MimicCommandManager *self,
+                                                                 MimicFeed           *feed);
+MimicFeed           *mimic_command_manager_get_feed_for_device  (MimicCommandManager *self,
+                                                                 const char          *device_id);
+
 /* Who is sending (the audit log's "who"); default g_get_user_name(). */
 const char          *mimic_command_manager_get_operator_name    (MimicCommandManager *self);
 void                 mimic_command_manager_set_operator_name    (MimicCommandManager *self,

@@ -18,6 +18,9 @@ gboolean         mimic_twin_device_has_sensor          (MimicTwinDevice         
 guint            mimic_twin_device_get_position        (MimicTwinDevice            *self);
 void             mimic_twin_device_set_position        (MimicTwinDevice            *self,
                                                         guint                       position);
+/* The source of the update being applied; NULL keeps the one known. */
+void             mimic_twin_device_set_source_id       (MimicTwinDevice            *self,
+                                                        const char                 *source_id);
 
 /* Between begin and end the device collects what changed; end emits one
  * "sensors-changed" and one "parameters-changed" at most, and the property

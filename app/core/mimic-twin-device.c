@@ -50,6 +50,7 @@ struct _MimicTwinDevice
   char          *id;
   char          *asset_type;
   char          *firmware;
+  char          *source_id;        /* the feed its newest update came from */
   MimicPresence  presence;
   gint64         presence_us;
   gint64         last_seen;
@@ -132,6 +133,7 @@ mimic_twin_device_finalize (GObject *object)
   g_clear_pointer (&self->parameters, g_hash_table_unref);
   g_free (self->id);
   g_free (self->asset_type);
+  g_free (self->source_id);
   g_free (self->firmware);
 
   G_OBJECT_CLASS (mimic_twin_device_parent_class)->finalize (object);
@@ -280,6 +282,29 @@ mimic_twin_device_get_asset_type (MimicTwinDevice *self)
   g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), NULL);
 
   return self->asset_type;
+}
+
+/* The id of the source (mimic_feed_get_id()) that the device's newest
+ * update came from: where its commands go. NULL until an update came with
+ * a source. */
+const char *
+mimic_twin_device_get_source_id (MimicTwinDevice *self)
+{
+  g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), NULL);
+
+  return self->source_id;
+}
+
+void
+mimic_twin_device_set_source_id (MimicTwinDevice *self,
+                                 const char      *source_id)
+{
+  g_return_if_fail (MIMIC_IS_TWIN_DEVICE (self));
+
+  if (source_id == NULL || g_strcmp0 (self->source_id, source_id) == 0)
+    return;
+  g_free (self->source_id);
+  self->source_id = g_strdup (source_id);
 }
 
 const char *

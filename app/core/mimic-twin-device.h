@@ -27,6 +27,8 @@ G_DECLARE_FINAL_TYPE (MimicTwinDevice, mimic_twin_device, MIMIC, TWIN_DEVICE, GO
 const char     *mimic_twin_device_get_id              (MimicTwinDevice    *self);
 const char     *mimic_twin_device_get_asset_type      (MimicTwinDevice    *self);
 const char     *mimic_twin_device_get_firmware        (MimicTwinDevice    *self);
+/* The feed (by mimic_feed_get_id()) its newest update came from. */
+const char     *mimic_twin_device_get_source_id       (MimicTwinDevice    *self);
 MimicPresence   mimic_twin_device_get_presence        (MimicTwinDevice    *self);
 gint64          mimic_twin_device_get_last_seen       (MimicTwinDevice    *self);
 guint64         mimic_twin_device_get_sequence_gaps   (MimicTwinDevice    *self);

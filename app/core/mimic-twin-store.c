@@ -377,6 +377,7 @@ typedef struct
 {
   const char      *id;
   MimicTwinDevice *device;
+  const char      *source_id;    /* the batch's feed */
 } DeviceCache;
 
 static MimicTwinDevice *
@@ -388,6 +389,9 @@ cached_device (MimicTwinStore *self,
     {
       cache->device = ensure_device (self, device_id);
       cache->id = device_id;
+      /* Once per device and batch: the source its commands go back to. */
+      if (cache->device != NULL)
+        mimic_twin_device_set_source_id (cache->device, cache->source_id);
     }
 
   return cache->device;
@@ -421,7 +425,7 @@ apply_one (MimicTwinStore   *self,
            MimicUpdateBatch *batch,
            gint64            received_us)
 {
-  DeviceCache cache = { NULL, NULL };
+  DeviceCache cache = { NULL, NULL, mimic_update_batch_get_source (batch) };
   guint64 refused = 0, refused_samples = 0;
   MimicTwinDevice *device;
   guint n;

@@ -469,8 +469,15 @@ ensure_command_manager (MimicConsole *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (self->commands != NULL || !mimic_feed_can_send_commands (feed))
+  if (!mimic_feed_can_send_commands (feed))
     return;
+  /* Every source that can carry commands: each command goes back along
+   * the source its device's data came from. */
+  if (self->commands != NULL)
+    {
+      mimic_command_manager_add_feed (self->commands, feed);
+      return;
+    }
 
   if (self->audit_log == NULL)
     {
@@ -535,6 +542,8 @@ remove_source (MimicConsole *self,
 
   g_signal_handlers_disconnect_by_data (feed, self);
   mimic_feed_set_message_tap (feed, NULL, NULL, NULL);
+  if (self->commands != NULL)
+    mimic_command_manager_remove_feed (self->commands, feed);
   mimic_feed_stop (feed);
   if (g_list_store_find (self->sources, feed, &position))
     g_list_store_remove (self->sources, position);
@@ -711,6 +720,8 @@ mimic_console_stop_sources (MimicConsole *self)
 
       g_signal_handlers_disconnect_by_data (feed, self);
       mimic_feed_set_message_tap (feed, NULL, NULL, NULL);
+      if (self->commands != NULL)
+        mimic_command_manager_remove_feed (self->commands, feed);
       mimic_feed_stop (feed);
     }
   if (self->store != NULL)

@@ -31,8 +31,9 @@ MimicAlarmManager   *mimic_console_get_alarms           (MimicConsole  *self);
 /* The calibrated model of every device: expected values and deviation
  * alarms (to the console's alarm manager). */
 MimicTwinRuntime    *mimic_console_get_twin_runtime     (MimicConsole  *self);
-/* The command manager of the first source that can carry commands, or
- * NULL while there is none. */
+/* The command manager of every source that can carry commands (each
+ * command goes to the source its device's data came from), or NULL until
+ * the first such source is added. */
 MimicCommandManager *mimic_console_get_command_manager  (MimicConsole  *self);
 /* MimicFeed, in the order added. */
 GListModel          *mimic_console_get_sources          (MimicConsole  *self);
