@@ -25,9 +25,10 @@
 #define MAX_N_POINTS 500
 #define MAX_SWEEP_STEPS 1000
 
+/* Both boxed types live in a GLib atomic reference-counted box, which
+ * does their counting. */
 struct _MimicWhatifRequest
 {
-  gatomicrefcount       ref_count;
   MimicModel           *model;
   guint64               serial;
   double               *params;
@@ -61,8 +62,7 @@ mimic_whatif_request_new (MimicModel *model)
   n_outputs = mimic_model_get_n_outputs (model);
   n_inputs = mimic_model_get_n_inputs (model);
 
-  self = g_new0 (MimicWhatifRequest, 1);
-  g_atomic_ref_count_init (&self->ref_count);
+  self = g_atomic_rc_box_new0 (MimicWhatifRequest);
   self->model = g_object_ref (model);
   G_LOCK (serial);
   self->serial = ++last_serial;
@@ -89,8 +89,18 @@ mimic_whatif_request_ref (MimicWhatifRequest *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  g_atomic_ref_count_inc (&self->ref_count);
-  return self;
+  return g_atomic_rc_box_acquire (self);
+}
+
+static void
+request_clear (MimicWhatifRequest *self)
+{
+  g_object_unref (self->model);
+  g_free (self->params);
+  g_free (self->readings);
+  g_free (self->overrides);
+  g_array_unref (self->override_order);
+  g_array_unref (self->limits);
 }
 
 void
@@ -98,16 +108,7 @@ mimic_whatif_request_unref (MimicWhatifRequest *self)
 {
   g_return_if_fail (self != NULL);
 
-  if (!g_atomic_ref_count_dec (&self->ref_count))
-    return;
-
-  g_object_unref (self->model);
-  g_free (self->params);
-  g_free (self->readings);
-  g_free (self->overrides);
-  g_array_unref (self->override_order);
-  g_array_unref (self->limits);
-  g_free (self);
+  g_atomic_rc_box_release_full (self, (GDestroyNotify) request_clear);
 }
 
 MimicModel *
@@ -139,6 +140,36 @@ check_finite (const char  *id,
   return FALSE;
 }
 
+/* The index of the model's sensor @sensor_id, or -1 with @error set. */
+static int
+find_sensor (MimicWhatifRequest  *self,
+             const char          *sensor_id,
+             GError             **error)
+{
+  int index = mimic_model_find_output (self->model, sensor_id);
+
+  if (index < 0)
+    g_set_error (error, MIMIC_MODEL_ERROR, MIMIC_MODEL_ERROR_UNKNOWN_NAME,
+                 _("Model “%s” has no sensor “%s”"),
+                 mimic_model_get_name (self->model), sensor_id != NULL ? sensor_id : "");
+  return index;
+}
+
+/* The index of the model's what-if input @input_id, or -1 with @error set. */
+static int
+find_input (MimicWhatifRequest  *self,
+            const char          *input_id,
+            GError             **error)
+{
+  int index = mimic_model_find_input (self->model, input_id);
+
+  if (index < 0)
+    g_set_error (error, MIMIC_MODEL_ERROR, MIMIC_MODEL_ERROR_UNKNOWN_NAME,
+                 _("Model “%s” has no what-if parameter “%s”"),
+                 mimic_model_get_name (self->model), input_id != NULL ? input_id : "");
+  return index;
+}
+
 gboolean
 mimic_whatif_request_set_reading (MimicWhatifRequest  *self,
                                   const char          *sensor_id,
@@ -149,14 +180,9 @@ mimic_whatif_request_set_reading (MimicWhatifRequest  *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  index = mimic_model_find_output (self->model, sensor_id);
+  index = find_sensor (self, sensor_id, error);
   if (index < 0)
-    {
-      g_set_error (error, MIMIC_MODEL_ERROR, MIMIC_MODEL_ERROR_UNKNOWN_NAME,
-                   _("Model “%s” has no sensor “%s”"),
-                   mimic_model_get_name (self->model), sensor_id != NULL ? sensor_id : "");
-      return FALSE;
-    }
+    return FALSE;
   if (!check_finite (sensor_id, value, error))
     return FALSE;
 
@@ -200,14 +226,9 @@ mimic_whatif_request_set_override (MimicWhatifRequest  *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  index = mimic_model_find_input (self->model, id);
+  index = find_input (self, id, error);
   if (index < 0)
-    {
-      g_set_error (error, MIMIC_MODEL_ERROR, MIMIC_MODEL_ERROR_UNKNOWN_NAME,
-                   _("Model “%s” has no what-if parameter “%s”"),
-                   mimic_model_get_name (self->model), id != NULL ? id : "");
-      return FALSE;
-    }
+    return FALSE;
   if (!mimic_model_check_input (self->model, index, value, error))
     return FALSE;
 
@@ -257,14 +278,9 @@ mimic_whatif_request_add_limit (MimicWhatifRequest   *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  index = mimic_model_find_output (self->model, sensor_id);
+  index = find_sensor (self, sensor_id, error);
   if (index < 0)
-    {
-      g_set_error (error, MIMIC_MODEL_ERROR, MIMIC_MODEL_ERROR_UNKNOWN_NAME,
-                   _("Model “%s” has no sensor “%s”"),
-                   mimic_model_get_name (self->model), sensor_id != NULL ? sensor_id : "");
-      return FALSE;
-    }
+    return FALSE;
   if (!check_finite (sensor_id, value, error))
     return FALSE;
 
@@ -306,14 +322,9 @@ mimic_whatif_request_set_sweep (MimicWhatifRequest  *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  index = mimic_model_find_input (self->model, input_id);
+  index = find_input (self, input_id, error);
   if (index < 0)
-    {
-      g_set_error (error, MIMIC_MODEL_ERROR, MIMIC_MODEL_ERROR_UNKNOWN_NAME,
-                   _("Model “%s” has no what-if parameter “%s”"),
-                   mimic_model_get_name (self->model), input_id != NULL ? input_id : "");
-      return FALSE;
-    }
+    return FALSE;
   if (n_steps < 2 || n_steps > MAX_SWEEP_STEPS)
     {
       g_set_error (error, MIMIC_MODEL_ERROR, MIMIC_MODEL_ERROR_INVALID,
@@ -349,7 +360,6 @@ typedef struct
 
 struct _MimicWhatifResult
 {
-  gatomicrefcount  ref_count;
   MimicModel      *model;
   guint64          serial;
   double           horizon_s;
@@ -382,18 +392,12 @@ mimic_whatif_result_ref (MimicWhatifResult *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  g_atomic_ref_count_inc (&self->ref_count);
-  return self;
+  return g_atomic_rc_box_acquire (self);
 }
 
-void
-mimic_whatif_result_unref (MimicWhatifResult *self)
+static void
+result_clear (MimicWhatifResult *self)
 {
-  g_return_if_fail (self != NULL);
-
-  if (!g_atomic_ref_count_dec (&self->ref_count))
-    return;
-
   g_object_unref (self->model);
   g_array_unref (self->overrides);
   g_free (self->times);
@@ -405,7 +409,14 @@ mimic_whatif_result_unref (MimicWhatifResult *self)
   g_free (self->sweep_crossings);
   g_free (self->sweep_kpis);
   g_free (self->sweep_remaining_life);
-  g_free (self);
+}
+
+void
+mimic_whatif_result_unref (MimicWhatifResult *self)
+{
+  g_return_if_fail (self != NULL);
+
+  g_atomic_rc_box_release_full (self, (GDestroyNotify) result_clear);
 }
 
 guint64
@@ -688,8 +699,7 @@ mimic_whatif_compute (MimicWhatifRequest  *request,
   if (run == NULL)
     return NULL;
 
-  result = g_new0 (MimicWhatifResult, 1);
-  g_atomic_ref_count_init (&result->ref_count);
+  result = g_atomic_rc_box_new0 (MimicWhatifResult);
   result->model = g_object_ref (model);
   result->serial = request->serial;
   result->horizon_s = request->horizon_s;
