@@ -4,11 +4,12 @@
  * in-process through its library) feed a twin runtime: it calibrates a
  * model per device to that device's first hour, then gives the residuals
  * to the CUSUM detector, and the alarm manager applies the fixed limits
- * of the asset descriptions. For each
- * injected fault it prints the delay from the fault's start to the first
- * "deviates from model" alarm and to the first fixed-limit alarm of that
- * device; for a fault-free fleet over 24 simulated hours it prints the
- * false alarms per device-day. Time is simulated: one sample every
+ * of the asset descriptions. For each injected fault it prints the delay
+ * from the fault's start to the first "deviates from model" alarm on a
+ * sensor the fault acts on (naming any earlier one elsewhere as the false
+ * alarm it is) and to the first fixed-limit alarm of that device; for a
+ * fault-free fleet over 24 simulated hours it prints the false alarms per
+ * device-day. Time is simulated: one sample every
  * PERIOD_S seconds of simulated time. MIMIC_BENCH_CALIBRATION_WINDOW
  * (seconds; default the runtime's) and MIMIC_BENCH_RECALIBRATION (seconds,
  * 0: never) override the runtime's calibration, MIMIC_BENCH_H the CUSUM's h;
@@ -386,6 +387,8 @@ measure_false_alarms (MimicAssetRegistry *registry,
   guint n_deviation = 0, n_limit = 0;
   double device_days;
 
+  if (n_units == 0)
+    return;
   run_init (&run, registry);
   for (guint i = 0; i < n_units; i++)
     {
