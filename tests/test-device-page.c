@@ -10,9 +10,12 @@
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "mimic-application.h"
+#include "mimic-command-panel.h"
 #include "mimic-test-gtk-utils.h"
 #include "mimic-trend-chart.h"
 #include "mimic-whatif-panel.h"
@@ -250,14 +253,22 @@ line_contrast (GdkTexture   *texture,
                int           row,
                const guint8  ground[4])
 {
+  int width = gdk_texture_get_width (texture);
+  int height = gdk_texture_get_height (texture);
+  g_autofree guint32 *pixels = g_new (guint32, (gsize) width * height);
   double best = 1;
 
-  for (int x = x0; x < x1; x += 7)
+  g_assert_cmpint (x0, >=, 0);
+  g_assert_cmpint (x1, <=, width);
+  g_assert_cmpint (row - 2, >=, 0);
+  g_assert_cmpint (row + 2, <, height);
+  gdk_texture_download (texture, (guchar *) pixels, (gsize) width * 4);
+  for (int x = x0; x < x1; x += 3)
     for (int dy = -2; dy <= 2; dy++)
       {
-        guint8 rgba[4];
+        guint32 argb = pixels[(gsize) (row + dy) * width + x];
+        guint8 rgba[4] = { (argb >> 16) & 0xff, (argb >> 8) & 0xff, argb & 0xff, (argb >> 24) & 0xff };
 
-        mimic_test_texture_pixel (texture, x, row + dy, rgba);
         best = MAX (best, contrast (rgba, ground));
       }
   return best;
@@ -304,7 +315,7 @@ test_chart_follows_theme (void)
 {
   Fixture fixture;
 
-  fixture_set_up (&fixture, 1600, 1000);
+  fixture_set_up (&fixture, -1, -1);
   mimic_device_page_show_view (fixture.page, "trends");
   mimic_device_page_set_selected_sensor (fixture.page, "motor_current");
   mimic_device_page_set_trend_span (fixture.page, "1h");
@@ -498,6 +509,156 @@ test_prediction_reaches_edge (void)
   fixture_tear_down (&fixture);
 }
 
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* mimic-device with @kind ("--pumps" or "--racks") serving WebSocket on a
+ * free loopback port; its URL in @url. */
+static GSubprocess *
+spawn_simulator (const char  *kind,
+                 const char  *command_log,
+                 char       **url)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autofree char *program = g_build_filename (g_getenv ("MIMIC_BUILD_APPDIR"), "mimic-device", NULL);
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  process = g_subprocess_launcher_spawn (launcher, &error, program, kind, "1", "--ws", "127.0.0.1:0",
+                                         "--command-log", command_log, NULL);
+  g_assert_no_error (error);
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  *url = NULL;
+  while (TRUE)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (output, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      if (g_str_has_prefix (line, "mimic-device: simulating"))
+        break;
+      if (g_str_has_prefix (line, "mimic-device: listening on "))
+        *url = g_strdup (line + strlen ("mimic-device: listening on "));
+    }
+  g_assert_nonnull (*url);
+  return process;
+}
+
+typedef struct
+{
+  MimicConsole *console;
+  const char   *device_id;
+} DeviceWait;
+
+static gboolean
+device_ready (gpointer data)
+{
+  DeviceWait *wait = data;
+  MimicTwinDevice *device = mimic_twin_store_lookup (mimic_console_get_store (wait->console), wait->device_id);
+
+  return device != NULL && mimic_twin_device_get_presence (device) == MIMIC_PRESENCE_ONLINE &&
+         mimic_twin_device_get_asset_type (device) != NULL;
+}
+
+static gboolean
+command_finished (gpointer data)
+{
+  return mimic_command_is_finished (MIMIC_COMMAND (data));
+}
+
+static gboolean
+log_names (const char *command_log,
+           const char *id)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *needle = g_strdup_printf ("\"id\":\"%s\"", id);
+
+  return g_file_get_contents (command_log, &text, NULL, NULL) && strstr (text, needle) != NULL;
+}
+
+/* The console with two sources: the commands panel of a device from the
+ * second one sends to the second simulator, not to the first source. */
+static void
+test_commands_two_sources (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("mimic-device-page-sources-XXXXXX", NULL);
+  g_autofree char *pump_log = g_build_filename (dir, "pumps.jsonl", NULL);
+  g_autofree char *rack_log = g_build_filename (dir, "racks.jsonl", NULL);
+  g_autofree char *pump_url = NULL;
+  g_autofree char *rack_url = NULL;
+  g_autoptr(GSubprocess) pumps = spawn_simulator ("--pumps", pump_log, &pump_url);
+  g_autoptr(GSubprocess) racks = spawn_simulator ("--racks", rack_log, &rack_url);
+  g_autoptr(MimicFeed) second = NULL;
+  g_autoptr(MimicCommand) command = NULL;
+  g_autoptr(JsonObject) arguments = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window = GTK_WIDGET (mimic_window_new (NULL));
+  MimicConsole *console = mimic_window_get_console (MIMIC_WINDOW (window));
+  MimicDevicePage *page = mimic_window_get_device_page (MIMIC_WINDOW (window));
+  GtkWidget *panel;
+  MimicCommandManager *manager;
+  DeviceWait rack = { console, "rack-001" }, pump = { console, "pump-001" };
+
+  g_assert_true (mimic_console_add_source_for_url (console, pump_url, &error));
+  g_assert_true (mimic_console_add_source_for_url (console, rack_url, &error));
+  g_assert_no_error (error);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mimic_test_wait_until (device_ready, &pump, 20000));
+  g_assert_true (mimic_test_wait_until (device_ready, &rack, 20000));
+  g_assert_true (mimic_window_select_device (MIMIC_WINDOW (window), "rack-001"));
+  mimic_test_wait_for_frames (window, 2);
+
+  /* The panel of the rack has the console's one manager, and it leads to
+   * the rack's own source. */
+  second = g_list_model_get_item (mimic_console_get_sources (console), 1);
+  panel = find_descendant (GTK_WIDGET (page), MIMIC_TYPE_COMMAND_PANEL);
+  g_assert_nonnull (panel);
+  manager = mimic_command_panel_get_manager (MIMIC_COMMAND_PANEL (panel));
+  g_assert_true (manager == mimic_console_get_command_manager (console));
+  g_assert_true (mimic_command_manager_get_feed_for_device (manager, "rack-001") == second);
+
+  json_object_set_double_member (arguments, "power", 25);
+  command = mimic_command_manager_send (manager, "rack-001", "set_power", arguments, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (mimic_test_wait_until (command_finished, command, 20000));
+  g_assert_cmpint (mimic_command_get_state (command), ==, MIMIC_COMMAND_STATE_ACKNOWLEDGED);
+  g_assert_true (log_names (rack_log, mimic_command_get_id (command)));
+  g_assert_false (log_names (pump_log, mimic_command_get_id (command)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_subprocess_send_signal (pumps, SIGTERM);
+  g_subprocess_send_signal (racks, SIGTERM);
+  g_subprocess_wait (pumps, NULL, NULL);
+  g_subprocess_wait (racks, NULL, NULL);
+  g_remove (pump_log);
+  g_remove (rack_log);
+  g_rmdir (dir);
+}
+
+/* Removes what the console left in its state directory. */
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_remove (child);
+    }
+  g_rmdir (path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -519,8 +680,9 @@ main (int   argc,
   g_test_add_func ("/mimic/device-page/chart-follows-theme", test_chart_follows_theme);
   g_test_add_func ("/mimic/device-page/chart-span", test_chart_span);
   g_test_add_func ("/mimic/device-page/prediction-reaches-edge", test_prediction_reaches_edge);
+  g_test_add_func ("/mimic/device-page/commands-two-sources", test_commands_two_sources);
 
   status = g_test_run ();
-  g_rmdir (state);
+  remove_tree (state);
   return status;
 }
