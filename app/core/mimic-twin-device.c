@@ -347,17 +347,26 @@ mimic_twin_device_get_n_sensors (MimicTwinDevice *self)
   return self->sensor_order->len;
 }
 
-GStrv
-mimic_twin_device_dup_sensor_ids (MimicTwinDevice *self)
+/* The names of the Sensors or Parameters in @order: the string at
+ * @name_offset in each. */
+static GStrv
+dup_names (GPtrArray *order,
+           gsize      name_offset)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
-  g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), NULL);
-
-  for (guint i = 0; i < self->sensor_order->len; i++)
-    g_strv_builder_add (builder, ((Sensor *) g_ptr_array_index (self->sensor_order, i))->id);
+  for (guint i = 0; i < order->len; i++)
+    g_strv_builder_add (builder, G_STRUCT_MEMBER (const char *, g_ptr_array_index (order, i), name_offset));
 
   return g_strv_builder_end (builder);
+}
+
+GStrv
+mimic_twin_device_dup_sensor_ids (MimicTwinDevice *self)
+{
+  g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), NULL);
+
+  return dup_names (self->sensor_order, G_STRUCT_OFFSET (Sensor, id));
 }
 
 /* Returns FALSE when the sensor is unknown or has no value yet. */
@@ -396,14 +405,26 @@ mimic_twin_device_get_history (MimicTwinDevice *self,
 GStrv
 mimic_twin_device_dup_parameter_names (MimicTwinDevice *self)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
   g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), NULL);
 
-  for (guint i = 0; i < self->parameter_order->len; i++)
-    g_strv_builder_add (builder, ((Parameter *) g_ptr_array_index (self->parameter_order, i))->name);
+  return dup_names (self->parameter_order, G_STRUCT_OFFSET (Parameter, name));
+}
 
-  return g_strv_builder_end (builder);
+/* The reported or the desired value of @parameter, when it has one. */
+static gboolean
+get_parameter_value (MimicTwinDevice *self,
+                     const char      *parameter,
+                     gboolean         desired,
+                     double          *value)
+{
+  Parameter *found = g_hash_table_lookup (self->parameters, parameter);
+
+  if (found == NULL || !(desired ? found->has_desired : found->has_reported))
+    return FALSE;
+
+  if (value != NULL)
+    *value = desired ? found->desired : found->reported;
+  return TRUE;
 }
 
 gboolean
@@ -411,18 +432,10 @@ mimic_twin_device_get_reported (MimicTwinDevice *self,
                                 const char      *parameter,
                                 double          *value)
 {
-  Parameter *found;
-
   g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), FALSE);
   g_return_val_if_fail (parameter != NULL, FALSE);
 
-  found = g_hash_table_lookup (self->parameters, parameter);
-  if (found == NULL || !found->has_reported)
-    return FALSE;
-
-  if (value != NULL)
-    *value = found->reported;
-  return TRUE;
+  return get_parameter_value (self, parameter, FALSE, value);
 }
 
 gboolean
@@ -430,18 +443,10 @@ mimic_twin_device_get_desired (MimicTwinDevice *self,
                                const char      *parameter,
                                double          *value)
 {
-  Parameter *found;
-
   g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), FALSE);
   g_return_val_if_fail (parameter != NULL, FALSE);
 
-  found = g_hash_table_lookup (self->parameters, parameter);
-  if (found == NULL || !found->has_desired)
-    return FALSE;
-
-  if (value != NULL)
-    *value = found->desired;
-  return TRUE;
+  return get_parameter_value (self, parameter, TRUE, value);
 }
 
 void
