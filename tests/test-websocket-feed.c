@@ -456,6 +456,129 @@ test_websocket_feed_send (void)
                    "{\"topic\":\"mimic/p/cmd/set_speed\",\"payload\":{\"id\":\"c-1\",\"rpm\":900}}");
 }
 
+/* The server side of the flood test: telemetry as fast as the client's
+ * socket takes it, until a command arrives or FLOOD_MAX_FRAMES are out. */
+#define FLOOD_MAX_FRAMES 5000
+#define FLOOD_WINDOW 200
+
+typedef struct
+{
+  MimicFeed               *feed;
+  SoupWebsocketConnection *connection;
+  guint                    tick_id;
+  guint                    n_sent;
+  guint                    n_sent_at_command;
+  gboolean                 command_received;
+} Flood;
+
+/* Keeps at most FLOOD_WINDOW frames ahead of what the feed has taken,
+ * topped up every millisecond: far sooner than the client works through
+ * them, so its socket never runs dry, and few enough that what the server
+ * has sent says how far the client had got. (Without a window libsoup
+ * would queue the whole flood in memory at once.) */
+static gboolean
+flood_tick (gpointer user_data)
+{
+  Flood *flood = user_data;
+  MimicFeedHealth health;
+
+  if (flood->command_received || flood->n_sent >= FLOOD_MAX_FRAMES)
+    {
+      flood->tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  mimic_feed_get_health (flood->feed, &health);
+  while (flood->n_sent < FLOOD_MAX_FRAMES && flood->n_sent < health.messages + FLOOD_WINDOW)
+    {
+      g_autofree char *frame =
+        g_strdup_printf ("{\"topic\": \"mimic/pump-1/telemetry\", \"payload\": "
+                         "{\"seq\": %u, \"values\": {\"flow\": 12.5, \"speed\": 1450}}}",
+                         flood->n_sent + 1);
+
+      soup_websocket_connection_send_text (flood->connection, frame);
+      flood->n_sent++;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_flood_command (SoupWebsocketConnection *connection,
+                  int                      type,
+                  GBytes                   *message,
+                  gpointer                 user_data)
+{
+  Flood *flood = user_data;
+
+  if (!flood->command_received)
+    {
+      flood->command_received = TRUE;
+      flood->n_sent_at_command = flood->n_sent;
+    }
+}
+
+static void
+drop_message (const char     *log_domain,
+              GLogLevelFlags  log_level,
+              const char     *message,
+              gpointer        user_data)
+{
+}
+
+static gboolean
+flood_has_command (MimicFeed *feed,
+                   gpointer   data)
+{
+  return ((Flood *) data)->command_received;
+}
+
+/* libsoup 3.2 hands out frames for as long as its socket has any; a
+ * command queued for the feed's I/O thread must still go out while the
+ * telemetry keeps coming, not once the server has run out of it. Asserted
+ * on what the server had sent when the command arrived, not on time. */
+static void
+test_websocket_feed_send_during_flood (void)
+{
+  g_autoptr(TestServer) server = test_server_new (NULL);
+  g_autoptr(MimicFeed) feed = feed_for (server, "/feed");
+  g_autoptr(GError) error = NULL;
+  Flood flood = { .feed = feed };
+  guint quiet_id;
+
+  /* libsoup logs every frame it sends and receives, and the test
+   * framework would print each line. */
+  quiet_id = g_log_set_handler ("libsoup", G_LOG_LEVEL_DEBUG, drop_message, NULL);
+
+  g_assert_true (mimic_test_start_feed (feed, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (server->connections->len, ==, 1);
+  flood.connection = g_ptr_array_index (server->connections, 0);
+  g_signal_connect (flood.connection, "message", G_CALLBACK (on_flood_command), &flood);
+
+  flood.tick_id = g_timeout_add (1, flood_tick, &flood);
+  /* The flood is under way and the client is busy with it. */
+  g_assert_true (mimic_test_wait_for (feed, mimic_test_feed_has_messages, GUINT_TO_POINTER (400)));
+
+  g_assert_true (mimic_websocket_feed_send (MIMIC_WEBSOCKET_FEED (feed), "mimic/pump-1/cmd/stop",
+                                            "{\"id\": \"c-flood\"}", &error));
+  g_assert_no_error (error);
+
+  while (!flood.command_received && flood.n_sent < FLOOD_MAX_FRAMES)
+    g_main_context_iteration (NULL, TRUE);
+  /* Without a sender between frames, the command arrives only after the
+   * client has drained the whole flood. */
+  g_assert_true (mimic_test_wait_for (feed, flood_has_command, &flood));
+  g_test_message ("command arrived after %u of at most %u frames",
+                  flood.n_sent_at_command, FLOOD_MAX_FRAMES);
+  g_assert_cmpuint (flood.n_sent_at_command, <, FLOOD_MAX_FRAMES);
+
+  g_clear_handle_id (&flood.tick_id, g_source_remove);
+  g_signal_handlers_disconnect_by_data (flood.connection, &flood);
+  mimic_feed_stop (feed);
+  g_log_remove_handler ("libsoup", quiet_id);
+}
+
 static void
 test_websocket_feed_rejects_other_schemes (void)
 {
@@ -492,6 +615,7 @@ main (int   argc,
   g_test_add_func ("/mimic/feed/websocket/keepalive-detects-dead-peer", test_websocket_feed_keepalive_detects_dead_peer);
   g_test_add_func ("/mimic/feed/websocket/connection-refused", test_websocket_feed_connection_refused);
   g_test_add_func ("/mimic/feed/websocket/send", test_websocket_feed_send);
+  g_test_add_func ("/mimic/feed/websocket/send-during-flood", test_websocket_feed_send_during_flood);
   g_test_add_func ("/mimic/feed/websocket/rejects-other-schemes", test_websocket_feed_rejects_other_schemes);
   g_test_add_func ("/mimic/feed/websocket/for-url", test_websocket_feed_for_url);
 

@@ -56,6 +56,13 @@ struct _MimicWebSocketFeed
 
   guint64                   n_pongs;          /* atomic */
 
+  /* Envelopes waiting for the I/O thread, oldest first; guarded by
+   * outgoing_mutex, with their number in n_outgoing (atomic) so the
+   * I/O thread can look without the lock. */
+  GMutex                    outgoing_mutex;
+  GQueue                    outgoing;
+  gint                      n_outgoing;
+
   /* Owned by the I/O thread. */
   GMainLoop                *io_loop;
   SoupSession              *session;
@@ -73,6 +80,46 @@ struct _MimicWebSocketFeed
 G_DEFINE_FINAL_TYPE (MimicWebSocketFeed, mimic_websocket_feed, MIMIC_TYPE_FEED)
 
 static void connect_now (MimicWebSocketFeed *self);
+
+/* Runs on the I/O thread: sends every queued envelope, or drops them when
+ * the connection is gone (commands track their acknowledgement). */
+static void
+send_outgoing (MimicWebSocketFeed *self)
+{
+  GQueue texts = G_QUEUE_INIT;
+  char *text;
+
+  g_mutex_lock (&self->outgoing_mutex);
+  texts = self->outgoing;
+  g_queue_init (&self->outgoing);
+  g_atomic_int_set (&self->n_outgoing, 0);
+  g_mutex_unlock (&self->outgoing_mutex);
+
+  while ((text = g_queue_pop_head (&texts)) != NULL)
+    {
+      if (self->ws != NULL &&
+          soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_send_text (self->ws, text);
+      g_free (text);
+    }
+}
+
+static gboolean
+send_outgoing_cb (gpointer user_data)
+{
+  send_outgoing (user_data);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+clear_outgoing (MimicWebSocketFeed *self)
+{
+  g_mutex_lock (&self->outgoing_mutex);
+  g_queue_clear_full (&self->outgoing, g_free);
+  g_atomic_int_set (&self->n_outgoing, 0);
+  g_mutex_unlock (&self->outgoing_mutex);
+}
 
 typedef struct
 {
@@ -197,6 +244,13 @@ on_message (SoupWebsocketConnection *ws,
   MimicWebSocketFeed *self = user_data;
 
   self->last_activity_us = g_get_monotonic_time ();
+  /* libsoup 3.2 reads and hands out frames for as long as the socket has
+   * any, without returning to the main loop: under a flood of telemetry
+   * the source that sends queued commands would not run until the flood
+   * ends. Sending them between frames keeps a command's delay to one
+   * frame's work. */
+  if (g_atomic_int_get (&self->n_outgoing) > 0)
+    send_outgoing (self);
   ingest_envelope (self, message);
 }
 
@@ -539,6 +593,8 @@ join_io_thread (MimicWebSocketFeed *self)
       g_thread_join (g_steal_pointer (&self->io_thread));
     }
   g_clear_pointer (&self->io_context, g_main_context_unref);
+  /* What the thread did not send died with the connection. */
+  clear_outgoing (self);
 }
 
 static void
@@ -620,6 +676,7 @@ mimic_websocket_feed_finalize (GObject *object)
   g_clear_object (&self->tls_database);
   g_clear_object (&self->client_certificate);
   g_mutex_clear (&self->mutex);
+  g_mutex_clear (&self->outgoing_mutex);
 
   G_OBJECT_CLASS (mimic_websocket_feed_parent_class)->finalize (object);
 }
@@ -668,6 +725,8 @@ static void
 mimic_websocket_feed_init (MimicWebSocketFeed *self)
 {
   g_mutex_init (&self->mutex);
+  g_mutex_init (&self->outgoing_mutex);
+  g_queue_init (&self->outgoing);
   self->keepalive_s = MIMIC_WEBSOCKET_DEFAULT_KEEPALIVE_S;
   self->backoff = mimic_backoff_new (500, 2.0, 30000);
 }
@@ -754,33 +813,6 @@ mimic_websocket_feed_get_n_pongs (MimicWebSocketFeed *self)
   return (guint64) g_atomic_pointer_get (&self->n_pongs);
 }
 
-typedef struct
-{
-  MimicWebSocketFeed *feed;
-  char               *text;
-} SendJob;
-
-static void
-send_job_free (gpointer data)
-{
-  SendJob *job = data;
-
-  g_free (job->text);
-  g_free (job);
-}
-
-static gboolean
-send_in_io_thread (gpointer data)
-{
-  SendJob *job = data;
-
-  if (job->feed->ws != NULL &&
-      soup_websocket_connection_get_state (job->feed->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text (job->feed->ws, job->text);
-
-  return G_SOURCE_REMOVE;
-}
-
 /**
  * mimic_websocket_feed_send:
  * @self: a #MimicWebSocketFeed
@@ -803,7 +835,6 @@ mimic_websocket_feed_send (MimicWebSocketFeed  *self,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) envelope = NULL;
   JsonNode *payload;
-  SendJob *job;
   gboolean connected;
 
   g_return_val_if_fail (MIMIC_IS_WEBSOCKET_FEED (self), FALSE);
@@ -838,14 +869,17 @@ mimic_websocket_feed_send (MimicWebSocketFeed  *self,
   json_builder_end_object (builder);
   envelope = json_builder_get_root (builder);
 
-  job = g_new0 (SendJob, 1);
-  /* No reference: the I/O thread, which runs the job, is joined before
+  g_mutex_lock (&self->outgoing_mutex);
+  g_queue_push_tail (&self->outgoing, json_to_string (envelope, FALSE));
+  g_atomic_int_inc (&self->n_outgoing);
+  g_mutex_unlock (&self->outgoing_mutex);
+
+  /* No reference: the I/O thread, which runs the source, is joined before
    * the feed goes away, and dropping the last reference there would make
-   * it join itself. */
-  job->feed = self;
-  job->text = json_to_string (envelope, FALSE);
-  g_main_context_invoke_full (self->io_context, G_PRIORITY_DEFAULT,
-                              send_in_io_thread, job, send_job_free);
+   * it join itself. Whichever comes first, this source or the next frame
+   * from the server (on_message()), sends the queue. */
+  g_main_context_invoke_full (self->io_context, G_PRIORITY_HIGH,
+                              send_outgoing_cb, self, NULL);
 
   return TRUE;
 }
