@@ -63,6 +63,31 @@ propagate_unavailable (GTask  *task,
   g_error_free (error);
 }
 
+/* secret_password_lookupv() and secret_password_clearv(). */
+typedef void (*SecretPasswordCall) (const SecretSchema  *schema,
+                                    GHashTable          *attributes,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data);
+
+/* Runs @call on the connection's password; @done gets the task tagged
+ * @source_tag and completes it. */
+static void
+call_on_password (MimicConnection     *connection,
+                  SecretPasswordCall   call,
+                  GAsyncReadyCallback  done,
+                  gpointer             source_tag,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GHashTable) attributes = attributes_for (connection);
+
+  g_task_set_source_tag (task, source_tag);
+  call (mimic_credentials_get_schema (), attributes, cancellable, done, g_steal_pointer (&task));
+}
+
 static void
 store_done (GObject      *source,
             GAsyncResult *result,
@@ -163,18 +188,11 @@ mimic_credentials_lookup_async (MimicConnection     *connection,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
-
   g_return_if_fail (MIMIC_IS_CONNECTION (connection));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, mimic_credentials_lookup_async);
-
-  attributes = attributes_for (connection);
-  secret_password_lookupv (mimic_credentials_get_schema (), attributes,
-                           cancellable, lookup_done, g_steal_pointer (&task));
+  call_on_password (connection, secret_password_lookupv, lookup_done, mimic_credentials_lookup_async,
+                    cancellable, callback, user_data);
 }
 
 /**
@@ -224,18 +242,11 @@ mimic_credentials_clear_async (MimicConnection     *connection,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
-
   g_return_if_fail (MIMIC_IS_CONNECTION (connection));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, mimic_credentials_clear_async);
-
-  attributes = attributes_for (connection);
-  secret_password_clearv (mimic_credentials_get_schema (), attributes,
-                          cancellable, clear_done, g_steal_pointer (&task));
+  call_on_password (connection, secret_password_clearv, clear_done, mimic_credentials_clear_async,
+                    cancellable, callback, user_data);
 }
 
 /**
