@@ -17,9 +17,9 @@
 #include "mimic-asset-registry.h"
 #include "mimic-audit-log.h"
 #include "mimic-cli-commands.h"
+#include "mimic-cli-feed.h"
 #include "mimic-command-manager.h"
 #include "mimic-feed.h"
-#include "mimic-paths.h"
 #include "mimic-twin-store.h"
 
 /* How often the device's presence is looked at while waiting for it. */
@@ -41,21 +41,6 @@ typedef struct
   MimicCommand        *command;
   int                  status;
 } Send;
-
-static void
-queue_into_store (MimicFeed        *feed,
-                  MimicUpdateBatch *batch,
-                  gpointer          user_data)
-{
-  mimic_twin_store_queue_batch (MIMIC_TWIN_STORE (user_data), batch);
-}
-
-static void
-use_assets (MimicTelemetryDecoder *decoder,
-            gpointer               user_data)
-{
-  mimic_telemetry_decoder_add_asset_registry (decoder, MIMIC_ASSET_REGISTRY (user_data));
-}
 
 static void
 fail (Send       *send,
@@ -180,30 +165,6 @@ on_interrupt (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* --root overrides the URL's path, which is where a feed URL keeps it. */
-static char *
-apply_root (const char  *url,
-            const char  *root,
-            GError     **error)
-{
-  g_autoptr(GUri) uri = NULL;
-  g_autoptr(GUri) rooted = NULL;
-  g_autofree char *path = NULL;
-
-  if (root == NULL)
-    return g_strdup (url);
-
-  uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD, error);
-  if (uri == NULL)
-    return NULL;
-
-  path = g_strconcat ("/", root, NULL);
-  rooted = g_uri_build_with_user (G_URI_FLAGS_HAS_PASSWORD, g_uri_get_scheme (uri), g_uri_get_user (uri),
-                                  g_uri_get_password (uri), NULL, g_uri_get_host (uri), g_uri_get_port (uri),
-                                  path, NULL, NULL);
-  return g_uri_to_string (rooted);
-}
-
 int
 mimic_cli_send (int    argc,
                 char **argv)
@@ -214,7 +175,6 @@ mimic_cli_send (int    argc,
   g_autofree char *asset_dir = NULL;
   g_autofree char *audit_path = NULL;
   g_autofree char *operator_name = NULL;
-  g_autofree char *url = NULL;
   g_auto(GStrv) arguments = NULL;
   g_autoptr(MimicFeed) feed = NULL;
   g_autoptr(MimicTwinStore) store = NULL;
@@ -261,9 +221,7 @@ mimic_cli_send (int    argc,
       return 2;
     }
 
-  url = apply_root (arguments[0], root, &error);
-  if (url != NULL)
-    feed = mimic_feed_new_for_url (url, &error);
+  feed = mimic_cli_feed_new (arguments[0], root, &error);
   if (feed == NULL)
     {
       g_printerr ("mimic-cli send: %s\n", error->message);
@@ -275,15 +233,12 @@ mimic_cli_send (int    argc,
       return 2;
     }
 
-  if (asset_dir == NULL)
-    asset_dir = mimic_paths_get_asset_dir ();
-  assets = mimic_asset_registry_new ();
-  if (!mimic_asset_registry_load_directory (assets, asset_dir, &error))
+  assets = mimic_cli_feed_use_assets (feed, asset_dir, &error);
+  if (assets == NULL)
     {
       g_printerr ("mimic-cli send: %s\n", error->message);
       return 1;
     }
-  mimic_feed_configure_decoder (feed, use_assets, assets);
 
   audit_log = mimic_audit_log_open (audit_path, &error);
   if (audit_log == NULL)
@@ -293,7 +248,7 @@ mimic_cli_send (int    argc,
     }
 
   store = mimic_twin_store_new ();
-  mimic_feed_set_batch_handler (feed, queue_into_store, g_object_ref (store), g_object_unref);
+  mimic_cli_feed_into_store (feed, store);
   manager = mimic_command_manager_new (feed, store, assets, audit_log);
   mimic_command_manager_set_operator_name (manager, operator_name);
 

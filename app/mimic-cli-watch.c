@@ -17,10 +17,8 @@
 
 #include "mimic-asset-registry.h"
 #include "mimic-cli-commands.h"
-#include "mimic-connection.h"
+#include "mimic-cli-feed.h"
 #include "mimic-feed.h"
-#include "mimic-websocket-feed.h"
-#include "mimic-paths.h"
 #include "mimic-twin-store.h"
 
 typedef struct
@@ -34,21 +32,6 @@ typedef struct
   guint               duration_source;
   gboolean            start_failed;
 } Watch;
-
-static void
-queue_into_store (MimicFeed        *feed,
-                  MimicUpdateBatch *batch,
-                  gpointer          user_data)
-{
-  mimic_twin_store_queue_batch (MIMIC_TWIN_STORE (user_data), batch);
-}
-
-static void
-use_assets (MimicTelemetryDecoder *decoder,
-            gpointer               user_data)
-{
-  mimic_telemetry_decoder_add_asset_registry (decoder, MIMIC_ASSET_REGISTRY (user_data));
-}
 
 static const char *
 lookup_unit (Watch           *watch,
@@ -191,48 +174,6 @@ on_started (GObject      *object,
     }
 }
 
-/* An MQTT URL keeps the topic root in its path, so --root replaces the
- * path there; a WebSocket URL's path is the endpoint, so the root goes
- * into its connection instead. */
-static MimicFeed *
-new_feed (const char  *url,
-          const char  *root,
-          GError     **error)
-{
-  g_autoptr(GUri) uri = NULL;
-  g_autoptr(GUri) rooted = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *rooted_url = NULL;
-  const char *scheme;
-
-  if (root == NULL)
-    return mimic_feed_new_for_url (url, error);
-
-  uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD, error);
-  if (uri == NULL)
-    return NULL;
-  scheme = g_uri_get_scheme (uri);
-
-  if (g_ascii_strcasecmp (scheme, "ws") == 0 || g_ascii_strcasecmp (scheme, "wss") == 0)
-    {
-      g_autoptr(MimicConnection) connection = mimic_connection_new_for_url (url, error);
-
-      if (connection == NULL || !mimic_connection_set_topic_root (connection, root, error))
-        return NULL;
-      return MIMIC_FEED (mimic_websocket_feed_new (connection, error));
-    }
-
-  if (g_ascii_strcasecmp (scheme, "mqtt") != 0 && g_ascii_strcasecmp (scheme, "mqtts") != 0)
-    return mimic_feed_new_for_url (url, error);
-
-  path = g_strconcat ("/", root, NULL);
-  rooted = g_uri_build_with_user (G_URI_FLAGS_HAS_PASSWORD, scheme, g_uri_get_user (uri),
-                                  g_uri_get_password (uri), NULL, g_uri_get_host (uri), g_uri_get_port (uri),
-                                  path, NULL, NULL);
-  rooted_url = g_uri_to_string (rooted);
-  return mimic_feed_new_for_url (rooted_url, error);
-}
-
 int
 mimic_cli_watch (int    argc,
                  char **argv)
@@ -282,22 +223,19 @@ mimic_cli_watch (int    argc,
       return 2;
     }
 
-  feed = new_feed (arguments[0], root, &error);
+  feed = mimic_cli_feed_new (arguments[0], root, &error);
   if (feed == NULL)
     {
       g_printerr ("mimic-cli watch: %s\n", error->message);
       return 2;
     }
 
-  if (asset_dir == NULL)
-    asset_dir = mimic_paths_get_asset_dir ();
-  assets = mimic_asset_registry_new ();
-  if (!mimic_asset_registry_load_directory (assets, asset_dir, &error))
+  assets = mimic_cli_feed_use_assets (feed, asset_dir, &error);
+  if (assets == NULL)
     {
       g_printerr ("mimic-cli watch: %s\n", error->message);
       return 1;
     }
-  mimic_feed_configure_decoder (feed, use_assets, assets);
 
   store = mimic_twin_store_new ();
   loop = g_main_loop_new (NULL, FALSE);
@@ -308,7 +246,7 @@ mimic_cli_watch (int    argc,
   watch.assets = assets;
   watch.printed = printed;
 
-  mimic_feed_set_batch_handler (feed, queue_into_store, g_object_ref (store), g_object_unref);
+  mimic_cli_feed_into_store (feed, store);
   g_signal_connect (store, "batch-applied", G_CALLBACK (on_batch_applied), &watch);
   g_signal_connect (feed, "gap", G_CALLBACK (on_gap), &watch);
 

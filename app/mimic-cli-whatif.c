@@ -21,6 +21,7 @@
 
 #include "mimic-asset.h"
 #include "mimic-cli-commands.h"
+#include "mimic-cli-feed.h"
 #include "mimic-feed.h"
 #include "mimic-twin-store.h"
 #include "mimic-whatif.h"
@@ -164,14 +165,6 @@ typedef struct
 } LiveSource;
 
 static void
-queue_into_store (MimicFeed        *feed,
-                  MimicUpdateBatch *batch,
-                  gpointer          user_data)
-{
-  mimic_twin_store_queue_batch (MIMIC_TWIN_STORE (user_data), batch);
-}
-
-static void
 on_feed_started (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -238,7 +231,7 @@ load_live_state (MimicWhatifRequest  *request,
   feed = mimic_feed_new_for_url (url, error);
   if (feed == NULL)
     return FALSE;
-  mimic_feed_set_batch_handler (feed, queue_into_store, g_object_ref (store), g_object_unref);
+  mimic_cli_feed_into_store (feed, store);
 
   /* Wake the loop now and then so that the deadline is noticed on a quiet
    * source too. */
