@@ -12,9 +12,8 @@
 #   build-aux/run-fuzzers.sh [SECONDS [TARGET...]]
 #
 # MIMIC_FUZZ_DETECT_LEAKS=0 turns libFuzzer's leak checks off (crashes,
-# undefined behaviour, timeouts and memory blow-ups still fail the run); the
-# test command does so for its one-minute runs because of the open finding
-# in docs/fuzzing.md, which only a long run reproduces.
+# undefined behaviour, timeouts and memory blow-ups still fail the run), to
+# look past a known leak while it is open.
 #
 # A long run (docs/fuzzing.md): build-aux/run-fuzzers.sh 3600
 set -euo pipefail
