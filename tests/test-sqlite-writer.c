@@ -120,14 +120,53 @@ record_clear (Record *record)
   g_mutex_clear (&record->lock);
 }
 
+/* Holds the writer thread in a work item until the test opens it. */
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean open;
+} Gate;
+
+static void
+gate_init (Gate *gate)
+{
+  g_mutex_init (&gate->lock);
+  g_cond_init (&gate->cond);
+  gate->open = FALSE;
+}
+
+static void
+gate_open (Gate *gate)
+{
+  g_mutex_lock (&gate->lock);
+  gate->open = TRUE;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->lock);
+}
+
+static void
+gate_pass (Gate *gate)
+{
+  g_mutex_lock (&gate->lock);
+  while (!gate->open)
+    g_cond_wait (&gate->cond, &gate->lock);
+  g_mutex_unlock (&gate->lock);
+}
+
+static void
+gate_clear (Gate *gate)
+{
+  g_cond_clear (&gate->cond);
+  g_mutex_clear (&gate->lock);
+}
+
 typedef struct
 {
   Record   *record;
   int       n;
   gboolean  fail;           /* fail with TEST_ERROR, having inserted nothing */
-  GMutex   *gate_lock;      /* when set: wait for *gate_open first */
-  GCond    *gate_cond;
-  gboolean *gate_open;
+  Gate     *gate;           /* when set: pass it first */
 } Work;
 
 static Work *
@@ -150,13 +189,8 @@ insert_item (MimicSqliteWriter  *writer,
   Work *work = data;
   sqlite3_stmt *stmt;
 
-  if (work->gate_lock != NULL)
-    {
-      g_mutex_lock (work->gate_lock);
-      while (!*work->gate_open)
-        g_cond_wait (work->gate_cond, work->gate_lock);
-      g_mutex_unlock (work->gate_lock);
-    }
+  if (work->gate != NULL)
+    gate_pass (work->gate);
   if (work->fail)
     {
       g_set_error (error, TEST_ERROR, 1, "item %d fails", work->n);
@@ -289,6 +323,19 @@ start_flush (MimicSqliteWriter *writer,
   mimic_sqlite_writer_flush_async (writer, cancellable, flush_done, wait);
 }
 
+/* Queues item @n, which holds the writer thread at @gate. */
+static void
+queue_gated (MimicSqliteWriter *writer,
+             Record            *record,
+             int                n,
+             Gate              *gate)
+{
+  Work *gated = work_new (record, n);
+
+  gated->gate = gate;
+  mimic_sqlite_writer_queue (writer, insert_item, item_done, gated, g_free);
+}
+
 /* A flush completes only once every item queued before it is done, and
  * the rows are on the file by then; the blocking flush too. */
 static void
@@ -298,25 +345,17 @@ test_flush_waits (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(MimicSqliteWriter) writer = NULL;
   g_autoptr(GArray) items = NULL;
-  GMutex gate_lock;
-  GCond gate_cond;
-  gboolean gate_open = FALSE;
   FlushWait wait = { 0 };
   Record record;
-  Work *gated;
+  Gate gate;
 
   record_init (&record);
-  g_mutex_init (&gate_lock);
-  g_cond_init (&gate_cond);
+  gate_init (&gate);
   writer = mimic_sqlite_writer_open (fixture->path, MIMIC_SQLITE_WRITER_SYNC_NORMAL, SCHEMA, &error);
   g_assert_no_error (error);
 
   /* The first item holds the writer until the test opens the gate. */
-  gated = work_new (&record, 0);
-  gated->gate_lock = &gate_lock;
-  gated->gate_cond = &gate_cond;
-  gated->gate_open = &gate_open;
-  mimic_sqlite_writer_queue (writer, insert_item, item_done, gated, g_free);
+  queue_gated (writer, &record, 0, &gate);
   for (int n = 1; n < 100; n++)
     mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (&record, n), g_free);
 
@@ -328,10 +367,7 @@ test_flush_waits (Fixture       *fixture,
   g_main_context_iteration (NULL, FALSE);
   g_assert_false (wait.done);
 
-  g_mutex_lock (&gate_lock);
-  gate_open = TRUE;
-  g_cond_broadcast (&gate_cond);
-  g_mutex_unlock (&gate_lock);
+  gate_open (&gate);
   while (!wait.done)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (wait.ok);
@@ -351,8 +387,7 @@ test_flush_waits (Fixture       *fixture,
   g_assert_cmpuint (items->len, ==, 200);
 
   g_clear_object (&writer);
-  g_cond_clear (&gate_cond);
-  g_mutex_clear (&gate_lock);
+  gate_clear (&gate);
   record_clear (&record);
 }
 
@@ -367,24 +402,16 @@ test_flush_cancelled (Fixture       *fixture,
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GCancellable) cancelled = g_cancellable_new ();
   g_autoptr(GArray) items = NULL;
-  GMutex gate_lock;
-  GCond gate_cond;
-  gboolean gate_open = FALSE;
   FlushWait wait = { 0 };
   Record record;
-  Work *gated;
+  Gate gate;
 
   record_init (&record);
-  g_mutex_init (&gate_lock);
-  g_cond_init (&gate_cond);
+  gate_init (&gate);
   writer = mimic_sqlite_writer_open (fixture->path, MIMIC_SQLITE_WRITER_SYNC_NORMAL, SCHEMA, &error);
   g_assert_no_error (error);
 
-  gated = work_new (&record, 1);
-  gated->gate_lock = &gate_lock;
-  gated->gate_cond = &gate_cond;
-  gated->gate_open = &gate_open;
-  mimic_sqlite_writer_queue (writer, insert_item, item_done, gated, g_free);
+  queue_gated (writer, &record, 1, &gate);
 
   wait.record = &record;
   start_flush (writer, cancellable, &wait);
@@ -402,10 +429,7 @@ test_flush_cancelled (Fixture       *fixture,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
 
-  g_mutex_lock (&gate_lock);
-  gate_open = TRUE;
-  g_cond_broadcast (&gate_cond);
-  g_mutex_unlock (&gate_lock);
+  gate_open (&gate);
   g_assert_true (mimic_sqlite_writer_flush (writer, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (record.done_order->len, ==, 1);
@@ -413,8 +437,7 @@ test_flush_cancelled (Fixture       *fixture,
   g_assert_cmpuint (items->len, ==, 1);
 
   g_clear_object (&writer);
-  g_cond_clear (&gate_cond);
-  g_mutex_clear (&gate_lock);
+  gate_clear (&gate);
   record_clear (&record);
 }
 
