@@ -424,16 +424,14 @@ static void
 get_palette (MimicTrendChart *self,
              Palette         *palette)
 {
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   GtkStyleContext *context = gtk_widget_get_style_context (GTK_WIDGET (self));
 
   /* GTK 4.8 has no gtk_widget_get_color() yet; the style context is how
-   * a widget reads its CSS colour there. */
+   * a widget reads its CSS colour there. Light text means a dark theme. */
   gtk_style_context_get_color (context, &palette->text);
   palette->dark = relative_luminance (&palette->text) > 0.4;
   if (!gtk_style_context_lookup_color (context, "theme_base_color", &palette->ground))
     palette->ground = palette->dark ? (GdkRGBA) { 0.12, 0.12, 0.12, 1 } : (GdkRGBA) { 1, 1, 1, 1 };
-  G_GNUC_END_IGNORE_DEPRECATIONS
 
   /* A theme whose base colour is translucent would let the window through
    * unevenly; the plot is always opaque. */
