@@ -18,10 +18,16 @@
 GQuark test_error_quark (void);
 G_DEFINE_QUARK (test-sqlite-writer-error-quark, test_error)
 
+typedef struct Record Record;
+
 typedef struct
 {
-  char *dir;
-  char *path;
+  char              *dir;
+  char              *path;
+  /* For the tests that take the writer_fixture: a writer on @path (NORMAL,
+   * the items table) and what its done functions saw. */
+  MimicSqliteWriter *writer;
+  Record            *record;
 } Fixture;
 
 /* The core logs structured messages, which g_test_expect_message() does
@@ -86,14 +92,14 @@ fixture_tear_down (Fixture       *fixture,
 }
 
 /* What the done functions saw, in the order they ran. */
-typedef struct
+struct Record
 {
   GMutex     lock;
   GArray    *done_order;    /* int */
   GPtrArray *errors;        /* GError or NULL per done */
   gboolean   on_other_thread;
   GThread   *test_thread;
-} Record;
+};
 
 static void
 error_free_nullable (gpointer error)
@@ -118,6 +124,30 @@ record_clear (Record *record)
   g_array_unref (record->done_order);
   g_ptr_array_unref (record->errors);
   g_mutex_clear (&record->lock);
+}
+
+static void
+writer_fixture_set_up (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture_set_up (fixture, data);
+  fixture->record = g_new0 (Record, 1);
+  record_init (fixture->record);
+  fixture->writer = mimic_sqlite_writer_open (fixture->path, MIMIC_SQLITE_WRITER_SYNC_NORMAL, SCHEMA, &error);
+  g_assert_no_error (error);
+}
+
+static void
+writer_fixture_tear_down (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  /* Closing runs what is queued, whose done functions write the record. */
+  g_clear_object (&fixture->writer);
+  record_clear (fixture->record);
+  g_free (fixture->record);
+  fixture_tear_down (fixture, data);
 }
 
 /* Holds the writer thread in a work item until the test opens it. */
@@ -253,18 +283,15 @@ test_order (Fixture       *fixture,
             gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MimicSqliteWriter) writer = NULL;
+  MimicSqliteWriter *writer = fixture->writer;
   g_autoptr(GArray) items = NULL;
-  Record record;
+  Record *record = fixture->record;
 
-  record_init (&record);
-  writer = mimic_sqlite_writer_open (fixture->path, MIMIC_SQLITE_WRITER_SYNC_NORMAL, SCHEMA, &error);
-  g_assert_no_error (error);
   g_assert_cmpstr (mimic_sqlite_writer_get_path (writer), ==, fixture->path);
 
   for (int n = 0; n < 500; n++)
     {
-      mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (&record, n), g_free);
+      mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (record, n), g_free);
       /* Now and then let the writer wake, so there are several batches. */
       if (n % 97 == 0)
         g_usleep (1000);
@@ -272,13 +299,13 @@ test_order (Fixture       *fixture,
   g_assert_true (mimic_sqlite_writer_flush (writer, NULL, &error));
   g_assert_no_error (error);
 
-  g_assert_cmpuint (record.done_order->len, ==, 500);
+  g_assert_cmpuint (record->done_order->len, ==, 500);
   for (int n = 0; n < 500; n++)
     {
-      g_assert_cmpint (g_array_index (record.done_order, int, n), ==, n);
-      g_assert_null (g_ptr_array_index (record.errors, n));
+      g_assert_cmpint (g_array_index (record->done_order, int, n), ==, n);
+      g_assert_null (g_ptr_array_index (record->errors, n));
     }
-  g_assert_true (record.on_other_thread);
+  g_assert_true (record->on_other_thread);
 
   items = read_items (fixture->path);
   g_assert_cmpuint (items->len, ==, 500);
@@ -286,8 +313,6 @@ test_order (Fixture       *fixture,
     g_assert_cmpint (g_array_index (items, int, n), ==, n);
   g_assert_cmpuint (mimic_sqlite_writer_get_n_failed (writer), ==, 0);
 
-  g_clear_object (&writer);
-  record_clear (&record);
 }
 
 typedef struct
@@ -343,23 +368,20 @@ test_flush_waits (Fixture       *fixture,
                   gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MimicSqliteWriter) writer = NULL;
+  MimicSqliteWriter *writer = fixture->writer;
   g_autoptr(GArray) items = NULL;
   FlushWait wait = { 0 };
-  Record record;
+  Record *record = fixture->record;
   Gate gate;
 
-  record_init (&record);
   gate_init (&gate);
-  writer = mimic_sqlite_writer_open (fixture->path, MIMIC_SQLITE_WRITER_SYNC_NORMAL, SCHEMA, &error);
-  g_assert_no_error (error);
 
   /* The first item holds the writer until the test opens the gate. */
-  queue_gated (writer, &record, 0, &gate);
+  queue_gated (writer, record, 0, &gate);
   for (int n = 1; n < 100; n++)
-    mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (&record, n), g_free);
+    mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (record, n), g_free);
 
-  wait.record = &record;
+  wait.record = record;
   start_flush (writer, NULL, &wait);
   for (guint i = 0; i < 20; i++)
     g_main_context_iteration (NULL, FALSE);
@@ -379,16 +401,14 @@ test_flush_waits (Fixture       *fixture,
 
   /* Blocking: the same promise. */
   for (int n = 100; n < 200; n++)
-    mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (&record, n), g_free);
+    mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (record, n), g_free);
   g_assert_true (mimic_sqlite_writer_flush (writer, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (record.done_order->len, ==, 200);
+  g_assert_cmpuint (record->done_order->len, ==, 200);
   items = read_items (fixture->path);
   g_assert_cmpuint (items->len, ==, 200);
 
-  g_clear_object (&writer);
   gate_clear (&gate);
-  record_clear (&record);
 }
 
 /* A cancelled flush returns at once; the items it waited for still run,
@@ -398,22 +418,19 @@ test_flush_cancelled (Fixture       *fixture,
                       gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MimicSqliteWriter) writer = NULL;
+  MimicSqliteWriter *writer = fixture->writer;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GCancellable) cancelled = g_cancellable_new ();
   g_autoptr(GArray) items = NULL;
   FlushWait wait = { 0 };
-  Record record;
+  Record *record = fixture->record;
   Gate gate;
 
-  record_init (&record);
   gate_init (&gate);
-  writer = mimic_sqlite_writer_open (fixture->path, MIMIC_SQLITE_WRITER_SYNC_NORMAL, SCHEMA, &error);
-  g_assert_no_error (error);
 
-  queue_gated (writer, &record, 1, &gate);
+  queue_gated (writer, record, 1, &gate);
 
-  wait.record = &record;
+  wait.record = record;
   start_flush (writer, cancellable, &wait);
   g_cancellable_cancel (cancellable);
   while (!wait.done)
@@ -432,13 +449,11 @@ test_flush_cancelled (Fixture       *fixture,
   gate_open (&gate);
   g_assert_true (mimic_sqlite_writer_flush (writer, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (record.done_order->len, ==, 1);
+  g_assert_cmpuint (record->done_order->len, ==, 1);
   items = read_items (fixture->path);
   g_assert_cmpuint (items->len, ==, 1);
 
-  g_clear_object (&writer);
   gate_clear (&gate);
-  record_clear (&record);
 }
 
 /* A failing item gets its own error; the others of its transaction are
@@ -449,37 +464,34 @@ test_item_error (Fixture       *fixture,
                  gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MimicSqliteWriter) writer = NULL;
+  MimicSqliteWriter *writer = fixture->writer;
   g_autoptr(GArray) items = NULL;
   const GError *item_error;
-  Record record;
+  Record *record = fixture->record;
   Work *work;
 
-  record_init (&record);
-  writer = mimic_sqlite_writer_open (fixture->path, MIMIC_SQLITE_WRITER_SYNC_NORMAL, SCHEMA, &error);
-  g_assert_no_error (error);
 
-  mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (&record, 1), g_free);
-  work = work_new (&record, 2);
+  mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (record, 1), g_free);
+  work = work_new (record, 2);
   work->fail = TRUE;
   mimic_sqlite_writer_queue (writer, insert_item, item_done, work, g_free);
   /* The UNIQUE constraint refuses a second 1. */
-  mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (&record, 1), g_free);
-  mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (&record, 3), g_free);
+  mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (record, 1), g_free);
+  mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (record, 3), g_free);
   g_assert_true (mimic_sqlite_writer_flush (writer, NULL, &error));
   g_assert_no_error (error);
 
-  g_assert_cmpuint (record.done_order->len, ==, 4);
-  g_assert_null (g_ptr_array_index (record.errors, 0));
-  item_error = g_ptr_array_index (record.errors, 1);
+  g_assert_cmpuint (record->done_order->len, ==, 4);
+  g_assert_null (g_ptr_array_index (record->errors, 0));
+  item_error = g_ptr_array_index (record->errors, 1);
   g_assert_error (item_error, TEST_ERROR, 1);
-  item_error = g_ptr_array_index (record.errors, 2);
+  item_error = g_ptr_array_index (record->errors, 2);
   g_assert_error (item_error, TEST_ERROR, 2);
-  g_assert_null (g_ptr_array_index (record.errors, 3));
+  g_assert_null (g_ptr_array_index (record->errors, 3));
   g_assert_cmpuint (mimic_sqlite_writer_get_n_failed (writer), ==, 2);
 
   /* Without a done function. */
-  work = work_new (&record, 4);
+  work = work_new (record, 4);
   work->fail = TRUE;
   mimic_sqlite_writer_queue (writer, insert_item, NULL, work, g_free);
   g_assert_false (mimic_sqlite_writer_flush (writer, NULL, &error));
@@ -497,7 +509,7 @@ test_item_error (Fixture       *fixture,
   g_assert_no_error (error);
 
   /* The thread goes on. */
-  mimic_sqlite_writer_queue (writer, insert_item, NULL, work_new (&record, 5), g_free);
+  mimic_sqlite_writer_queue (writer, insert_item, NULL, work_new (record, 5), g_free);
   g_assert_true (mimic_sqlite_writer_flush (writer, NULL, &error));
   g_assert_no_error (error);
   items = read_items (fixture->path);
@@ -506,8 +518,6 @@ test_item_error (Fixture       *fixture,
   g_assert_cmpint (g_array_index (items, int, 1), ==, 3);
   g_assert_cmpint (g_array_index (items, int, 2), ==, 5);
 
-  g_clear_object (&writer);
-  record_clear (&record);
 }
 
 /* Closing commits what is queued and was never flushed; work queued after
@@ -517,37 +527,33 @@ test_close_commits (Fixture       *fixture,
                     gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MimicSqliteWriter) writer = NULL;
+  MimicSqliteWriter *writer = fixture->writer;
   g_autoptr(GArray) items = NULL;
   const GError *item_error;
-  Record record;
+  Record *record = fixture->record;
 
-  record_init (&record);
-  writer = mimic_sqlite_writer_open (fixture->path, MIMIC_SQLITE_WRITER_SYNC_FULL, SCHEMA, &error);
-  g_assert_no_error (error);
   for (int n = 0; n < 50; n++)
-    mimic_sqlite_writer_queue (writer, insert_item, n % 2 == 0 ? item_done : NULL, work_new (&record, n), g_free);
+    mimic_sqlite_writer_queue (writer, insert_item, n % 2 == 0 ? item_done : NULL, work_new (record, n), g_free);
   mimic_sqlite_writer_close (writer);
-  g_assert_cmpuint (record.done_order->len, ==, 25);
+  g_assert_cmpuint (record->done_order->len, ==, 25);
 
   items = read_items (fixture->path);
   g_assert_cmpuint (items->len, ==, 50);
 
-  mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (&record, 50), g_free);
-  g_assert_cmpuint (record.done_order->len, ==, 26);
-  item_error = g_ptr_array_index (record.errors, 25);
+  mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (record, 50), g_free);
+  g_assert_cmpuint (record->done_order->len, ==, 26);
+  item_error = g_ptr_array_index (record->errors, 25);
   g_assert_error (item_error, MIMIC_SQLITE_WRITER_ERROR, MIMIC_SQLITE_WRITER_ERROR_CLOSED);
   /* A flush after closing has nothing to wait for. */
   g_assert_true (mimic_sqlite_writer_flush (writer, NULL, &error));
   g_assert_no_error (error);
   /* Closing twice is closing once. */
   mimic_sqlite_writer_close (writer);
-  g_assert_finalize_object (g_steal_pointer (&writer));
+  g_assert_finalize_object (g_steal_pointer (&fixture->writer));
 
   g_clear_pointer (&items, g_array_unref);
   items = read_items (fixture->path);
   g_assert_cmpuint (items->len, ==, 50);
-  record_clear (&record);
 }
 
 typedef struct
@@ -671,11 +677,11 @@ main (int   argc,
   writer_warnings = g_ptr_array_new_with_free_func (g_free);
   g_log_set_writer_func (catch_writer_warnings, NULL, NULL);
 
-  g_test_add ("/mimic/sqlite-writer/order", Fixture, NULL, fixture_set_up, test_order, fixture_tear_down);
-  g_test_add ("/mimic/sqlite-writer/flush-waits", Fixture, NULL, fixture_set_up, test_flush_waits, fixture_tear_down);
-  g_test_add ("/mimic/sqlite-writer/flush-cancelled", Fixture, NULL, fixture_set_up, test_flush_cancelled, fixture_tear_down);
-  g_test_add ("/mimic/sqlite-writer/item-error", Fixture, NULL, fixture_set_up, test_item_error, fixture_tear_down);
-  g_test_add ("/mimic/sqlite-writer/close-commits", Fixture, NULL, fixture_set_up, test_close_commits, fixture_tear_down);
+  g_test_add ("/mimic/sqlite-writer/order", Fixture, NULL, writer_fixture_set_up, test_order, writer_fixture_tear_down);
+  g_test_add ("/mimic/sqlite-writer/flush-waits", Fixture, NULL, writer_fixture_set_up, test_flush_waits, writer_fixture_tear_down);
+  g_test_add ("/mimic/sqlite-writer/flush-cancelled", Fixture, NULL, writer_fixture_set_up, test_flush_cancelled, writer_fixture_tear_down);
+  g_test_add ("/mimic/sqlite-writer/item-error", Fixture, NULL, writer_fixture_set_up, test_item_error, writer_fixture_tear_down);
+  g_test_add ("/mimic/sqlite-writer/close-commits", Fixture, NULL, writer_fixture_set_up, test_close_commits, writer_fixture_tear_down);
   g_test_add ("/mimic/sqlite-writer/pragmas", Fixture, NULL, fixture_set_up, test_pragmas, fixture_tear_down);
   g_test_add ("/mimic/sqlite-writer/open-errors", Fixture, NULL, fixture_set_up, test_open_errors, fixture_tear_down);
 
