@@ -348,6 +348,23 @@ start_flush (MimicSqliteWriter *writer,
   mimic_sqlite_writer_flush_async (writer, cancellable, flush_done, wait);
 }
 
+/* A blocking flush succeeds, and then @n_done done functions have run and
+ * the file has @n_rows rows. */
+static void
+assert_flush_leaves (Fixture *fixture,
+                     guint    n_done,
+                     guint    n_rows)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) items = NULL;
+
+  g_assert_true (mimic_sqlite_writer_flush (fixture->writer, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fixture->record->done_order->len, ==, n_done);
+  items = read_items (fixture->path);
+  g_assert_cmpuint (items->len, ==, n_rows);
+}
+
 /* Queues item @n, which holds the writer thread at @gate. */
 static void
 queue_gated (MimicSqliteWriter *writer,
@@ -402,11 +419,7 @@ test_flush_waits (Fixture       *fixture,
   /* Blocking: the same promise. */
   for (int n = 100; n < 200; n++)
     mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (record, n), g_free);
-  g_assert_true (mimic_sqlite_writer_flush (writer, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (record->done_order->len, ==, 200);
-  items = read_items (fixture->path);
-  g_assert_cmpuint (items->len, ==, 200);
+  assert_flush_leaves (fixture, 200, 200);
 
   gate_clear (&gate);
 }
@@ -421,7 +434,6 @@ test_flush_cancelled (Fixture       *fixture,
   MimicSqliteWriter *writer = fixture->writer;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GCancellable) cancelled = g_cancellable_new ();
-  g_autoptr(GArray) items = NULL;
   FlushWait wait = { 0 };
   Record *record = fixture->record;
   Gate gate;
@@ -447,11 +459,7 @@ test_flush_cancelled (Fixture       *fixture,
   g_clear_error (&error);
 
   gate_open (&gate);
-  g_assert_true (mimic_sqlite_writer_flush (writer, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (record->done_order->len, ==, 1);
-  items = read_items (fixture->path);
-  g_assert_cmpuint (items->len, ==, 1);
+  assert_flush_leaves (fixture, 1, 1);
 
   gate_clear (&gate);
 }
