@@ -338,6 +338,17 @@ test_refused_by_console (Fixture       *fixture,
   g_assert_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_UNKNOWN_DEVICE);
   g_clear_error (&error);
 
+  /* Names that are not UTF-8 are refused with a message that is. */
+  command = mimic_command_manager_send (fixture->manager, "pump-\xff", "stop", NULL, 0, &error);
+  g_assert_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_UNKNOWN_DEVICE);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_assert_nonnull (strstr (error->message, "pump-\\xFF"));
+  g_clear_error (&error);
+  command = mimic_command_manager_send (fixture->manager, "pump-001", "st\xc3op", NULL, 0, &error);
+  g_assert_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_UNKNOWN_COMMAND);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_clear_error (&error);
+
   mimic_command_manager_set_view_only (fixture->manager, TRUE);
   assert_refused (fixture, "set_speed", fine, MIMIC_COMMAND_ERROR_VIEW_ONLY);
   g_assert_false (mimic_command_manager_select (fixture->manager, "pump-001", "maintenance_done", NULL, &error));

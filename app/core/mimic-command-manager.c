@@ -1066,24 +1066,32 @@ mimic_command_manager_lookup_description (MimicCommandManager  *self,
   device = mimic_twin_store_lookup (self->store, device_id);
   if (device == NULL)
     {
+      /* Names from a command line need not be UTF-8. */
+      g_autofree char *quoted = mimic_json_text_for_message (device_id, -1);
+
       g_set_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_UNKNOWN_DEVICE,
-                   _("The device “%s” is not known"), device_id);
+                   _("The device “%s” is not known"), quoted);
       return NULL;
     }
   asset_type = mimic_twin_device_get_asset_type (device);
   asset = asset_type != NULL ? mimic_asset_registry_lookup (self->registry, asset_type) : NULL;
   if (asset == NULL)
     {
+      /* The type is what the device's birth message said. */
+      g_autofree char *quoted = mimic_json_text_for_message (asset_type != NULL ? asset_type : "?", -1);
+
       g_set_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_UNKNOWN_ASSET,
                    _("There is no asset description for the device “%s” (type “%s”)"),
-                   device_id, asset_type != NULL ? asset_type : "?");
+                   device_id, quoted);
       return NULL;
     }
   description = mimic_asset_get_command (asset, command);
   if (description == NULL)
     {
+      g_autofree char *quoted = mimic_json_text_for_message (command, -1);
+
       g_set_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_UNKNOWN_COMMAND,
-                   _("The device “%s” has no command “%s”"), device_id, command);
+                   _("The device “%s” has no command “%s”"), device_id, quoted);
       return NULL;
     }
   return description;
