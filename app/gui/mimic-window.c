@@ -1073,6 +1073,13 @@ apply_wide_layout (gpointer data)
   g_object_unref (self);
 }
 
+static gboolean
+apply_wide_layout_idle (gpointer data)
+{
+  apply_wide_layout (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 mimic_window_size_allocate (GtkWidget *widget,
                             int        width,
@@ -1087,7 +1094,10 @@ mimic_window_size_allocate (GtkWidget *widget,
       (width >= WIDE_LAYOUT_MIN_WIDTH) != mimic_device_page_get_wide (self->device_page))
     {
       self->wide_pending = TRUE;
-      g_idle_add_once (apply_wide_layout, g_object_ref (self));
+      /* Between two frames, ahead of the frame clock: at the default idle
+       * priority a window kept redrawing by a busy feed on a slow
+       * renderer (software GL) never got to switch its layout. */
+      g_idle_add_full (G_PRIORITY_HIGH_IDLE, apply_wide_layout_idle, g_object_ref (self), NULL);
     }
 }
 
