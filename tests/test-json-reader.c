@@ -373,6 +373,19 @@ nodes_identical (JsonNode *a,
     }
 }
 
+/* Whether @data has an escape \uD800 to \uDFFF. */
+static gboolean
+has_surrogate_escape (const char *data,
+                      gsize       length)
+{
+  for (gsize i = 0; i + 3 < length; i++)
+    if (data[i] == '\\' && data[i + 1] == 'u' && (data[i + 2] == 'd' || data[i + 2] == 'D') &&
+        strchr ("89abcdefABCDEF", data[i + 3]) != NULL && data[i + 3] != '\0')
+      return TRUE;
+
+  return FALSE;
+}
+
 typedef struct
 {
   guint n_inputs;
@@ -400,14 +413,27 @@ compare_with_json_glib (const char *data,
   built = build_node (&reader, mimic_json_reader_next (&reader));
   reader_accepts = built != NULL && mimic_json_reader_next (&reader) == MIMIC_JSON_TOKEN_END;
 
+  agreement->n_inputs++;
+
+  /* json-glib 1.6 leaks a string for every malformed or cut surrogate
+   * pair it reads ("\ud800\u0041", "\ud83d\u"), which LeakSanitizer would
+   * report here; the reader refuses those (test_errors() checks it), so
+   * refused input with a surrogate escape is not handed to json-glib. */
+  if (!reader_accepts && has_surrogate_escape (data, length))
+    {
+      agreement->n_neither++;
+      return TRUE;
+    }
+
   /* json-glib needs a length above 0 (0 makes it read up to a NUL). */
   glib_accepts = length > 0 && mimic_json_parser_load_from_data (parser, data, length, NULL) &&
                  json_parser_get_root (parser) != NULL;
 
-  agreement->n_inputs++;
   if (reader_accepts)
     {
-      g_autofree char *escaped = g_strescape (data, NULL);
+      /* The input need not end in a NUL. */
+      g_autofree char *copy = g_strndup (data, length);
+      g_autofree char *escaped = g_strescape (copy, NULL);
 
       if (!glib_accepts)
         g_error ("the reader accepts what json-glib refuses: \"%s\" (%" G_GSIZE_FORMAT " bytes)", escaped, length);
