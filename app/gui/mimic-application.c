@@ -125,8 +125,9 @@ mimic_application_take_screenshot (GtkWidget     *widget,
   gboolean out_of_time = g_get_monotonic_time () > self->screenshot_deadline_us;
 
   /* Wait a few frames: the first one may come before styles, fonts and
-   * allocation have settled. A demo is pictured once it shows a device, so
-   * the picture shows the console at work rather than connecting. */
+   * allocation have settled. A demo is pictured once it shows a device
+   * with live readings, so the picture shows the console at work rather
+   * than connecting. */
   if (self->screenshot_frames_left > 0)
     {
       self->screenshot_frames_left--;
@@ -134,7 +135,8 @@ mimic_application_take_screenshot (GtkWidget     *widget,
     }
 
   if (!out_of_time && self->demo_requested &&
-      mimic_window_get_selected_device (MIMIC_WINDOW (widget)) == NULL)
+      (mimic_window_get_selected_device (MIMIC_WINDOW (widget)) == NULL ||
+       !mimic_device_page_get_showing_values (mimic_window_get_device_page (MIMIC_WINDOW (widget)))))
     return G_SOURCE_CONTINUE;
 
   if (!mimic_widget_save_png (widget, self->screenshot_path, &error))

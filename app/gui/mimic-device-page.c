@@ -63,6 +63,7 @@ struct _MimicDevicePage
   GtkStringList      *sensor_ids;
   guint               tick_id;
   guint64             n_updates;
+  gboolean            showing_values;   /* the last push had a reading */
   gboolean            view_only;
   gboolean            syncing_selection;
 
@@ -313,6 +314,7 @@ apply_updates (GtkWidget     *widget,
     mimic_chart_series_invalidate (self->expected_series);
   update_residual_label (self);
 
+  self->showing_values = newest > 0;
   self->n_updates++;
   return G_SOURCE_REMOVE;
 }
@@ -696,6 +698,7 @@ clear_device (MimicDevicePage *self)
   if (self->tick_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
   self->tick_id = 0;
+  self->showing_values = FALSE;
   if (self->device != NULL)
     g_signal_handlers_disconnect_by_data (self->device, self);
   g_clear_object (&self->device);
@@ -1097,6 +1100,14 @@ mimic_device_page_get_n_updates (MimicDevicePage *self)
   g_return_val_if_fail (MIMIC_IS_DEVICE_PAGE (self), 0);
 
   return self->n_updates;
+}
+
+gboolean
+mimic_device_page_get_showing_values (MimicDevicePage *self)
+{
+  g_return_val_if_fail (MIMIC_IS_DEVICE_PAGE (self), FALSE);
+
+  return self->showing_values;
 }
 
 /* The chart's series of the what-if prediction, or of the pinned

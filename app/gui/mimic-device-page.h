@@ -39,6 +39,8 @@ void         mimic_device_page_set_wide            (MimicDevicePage *self,
 gboolean     mimic_device_page_get_wide            (MimicDevicePage *self);
 /* Times the page pushed values into its views (once per frame at most). */
 guint64      mimic_device_page_get_n_updates       (MimicDevicePage *self);
+/* Whether the views show at least one live reading of the device. */
+gboolean     mimic_device_page_get_showing_values  (MimicDevicePage *self);
 /* The what-if prediction of the chart's sensor on the chart: the newest
  * (@pinned FALSE) or the pinned scenario's; NULL when there is none. */
 MimicChartSeries *mimic_device_page_get_prediction_series (MimicDevicePage *self,
