@@ -8,7 +8,12 @@
  * top-level value before json-glib sees the input. json-glib also skips
  * comments (between two slashes, or C style) and reads single-quoted
  * strings, which could hide a second value from that check, so input with
- * either is refused too: neither is JSON.
+ * either is refused too: neither is JSON. And json-glib 1.6 leaks a string
+ * on every malformed surrogate pair ("\ud800\u0041", "\ud83d\u" cut off)
+ * and makes bytes that are not UTF-8 of a lone surrogate ("\ud800x"), so
+ * a \u surrogate escape that is not half of a valid pair is refused as
+ * well (JSON_PARSER_ERROR_INVALID_DATA), as Mimic's strict reader
+ * (mimic-json-reader.h) refuses it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,7 +26,9 @@ G_BEGIN_DECLS
 gboolean mimic_json_is_single_value        (const char  *data,
                                             gsize        length);
 /* json_parser_load_from_data(), refusing input with more than one
- * top-level value (JSON_PARSER_ERROR_PARSE). @length -1: NUL-terminated. */
+ * top-level value, a comment or a single-quoted string
+ * (JSON_PARSER_ERROR_PARSE), or an unpaired surrogate escape
+ * (JSON_PARSER_ERROR_INVALID_DATA). @length -1: NUL-terminated. */
 gboolean mimic_json_parser_load_from_data  (JsonParser  *parser,
                                             const char  *data,
                                             gssize       length,
