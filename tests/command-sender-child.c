@@ -18,6 +18,7 @@
 
 #include "mimic-command-manager.h"
 #include "mimic-paths.h"
+#include "mimic-test-utils.h"
 
 #define IN_FLIGHT 4
 #define DEVICE_ID "pump-001"
@@ -37,21 +38,6 @@ static void
 send_later (gpointer user_data)
 {
   send_more (user_data);
-}
-
-static void
-queue_into_store (MimicFeed        *feed,
-                  MimicUpdateBatch *batch,
-                  gpointer          user_data)
-{
-  mimic_twin_store_queue_batch (MIMIC_TWIN_STORE (user_data), batch);
-}
-
-static void
-use_assets (MimicTelemetryDecoder *decoder,
-            gpointer               user_data)
-{
-  mimic_telemetry_decoder_add_asset_registry (decoder, MIMIC_ASSET_REGISTRY (user_data));
 }
 
 static void
@@ -129,10 +115,9 @@ main (int   argc,
       (audit_log = mimic_audit_log_open (argv[2], &error)) == NULL)
     g_error ("%s", error->message);
 
-  mimic_feed_configure_decoder (feed, use_assets, registry);
   sender.feed = feed;
   sender.store = mimic_twin_store_new ();
-  mimic_feed_set_batch_handler (feed, queue_into_store, g_object_ref (sender.store), g_object_unref);
+  mimic_test_feed_into_store (feed, registry, sender.store);
   sender.manager = mimic_command_manager_new (feed, sender.store, registry, audit_log);
   mimic_command_manager_set_operator_name (sender.manager, "killed-sender");
 

@@ -7,11 +7,11 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
 #include "mimic-alarm-journal.h"
+#include "mimic-test-utils.h"
 
 #define T0 (G_GINT64_CONSTANT (1764172800) * G_USEC_PER_SEC)
 
@@ -25,33 +25,15 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("mimic-alarm-journal-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = mimic_test_make_temp_dir ("mimic-alarm-journal-XXXXXX");
   fixture->path = g_build_filename (fixture->dir, "alarms.db", NULL);
-}
-
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_remove (path);
-    }
-  g_rmdir (dir);
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  remove_tree (fixture->dir);
+  mimic_test_remove_tree (fixture->dir);
   g_free (fixture->path);
   g_free (fixture->dir);
 }

@@ -10,12 +10,12 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "mimic-feed.h"
+#include "mimic-test-utils.h"
 #include "mimic-twin-store.h"
 
 #define WAIT_TIMEOUT_US (20 * G_USEC_PER_SEC)
@@ -32,55 +32,23 @@ static GSubprocess *
 spawn_device (gboolean  stuck,
               guint    *ws_port)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) output = NULL;
-  const char *args[] = { "--pumps", "2", "--seed", "9", "--rate", "5", "--ws", "127.0.0.1:0",
-                         "--duration", "60", NULL };
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  const char *common[] = { "--pumps", "2", "--seed", "9", "--rate", "5", "--ws", "127.0.0.1:0",
+                           "--duration", "60", NULL };
   GSubprocess *process;
 
-  g_ptr_array_add (argv, g_build_filename (g_getenv ("MIMIC_BUILD_APPDIR"), "mimic-device", NULL));
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, g_strdup (args[i]));
+  for (guint i = 0; common[i] != NULL; i++)
+    g_ptr_array_add (args, g_strdup (common[i]));
   for (guint i = 0; stuck && i < G_N_ELEMENTS (pump_sensors); i++)
     {
-      g_ptr_array_add (argv, g_strdup ("--fault"));
-      g_ptr_array_add (argv, g_strdup_printf ("pump-001:stuck:sensor=%s", pump_sensors[i]));
+      g_ptr_array_add (args, g_strdup ("--fault"));
+      g_ptr_array_add (args, g_strdup_printf ("pump-001:stuck:sensor=%s", pump_sensors[i]));
     }
-  g_ptr_array_add (argv, NULL);
+  g_ptr_array_add (args, NULL);
 
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-
-  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  while (TRUE)
-    {
-      g_autofree char *line = g_data_input_stream_read_line (output, NULL, NULL, &error);
-      const char *port;
-
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-      if (g_str_has_prefix (line, "mimic-device: simulating"))
-        break;
-      port = g_str_has_prefix (line, "mimic-device: listening on ws://127.0.0.1:") ? strrchr (line, ':') : NULL;
-      if (port != NULL)
-        *ws_port = (guint) g_ascii_strtoull (port + 1, NULL, 10);
-    }
+  process = mimic_test_spawn_device ((const char * const *) args->pdata, ws_port);
   g_assert_cmpuint (*ws_port, >, 0);
   return process;
-}
-
-static void
-stop_device (GSubprocess *process)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_send_signal (process, SIGTERM);
-  g_subprocess_wait (process, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
 }
 
 static int
@@ -106,12 +74,13 @@ run_whatif (const char * const  *arguments,
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
 
-static void
-queue_into_store (MimicFeed        *feed,
-                  MimicUpdateBatch *batch,
-                  gpointer          user_data)
+static gboolean
+pump_has_winding_temp (gpointer data)
 {
-  mimic_twin_store_queue_batch (MIMIC_TWIN_STORE (user_data), batch);
+  MimicTwinDevice *device = mimic_twin_store_lookup (MIMIC_TWIN_STORE (data), "pump-001");
+  MimicSensorReading reading;
+
+  return device != NULL && mimic_twin_device_get_sensor (device, "winding_temp", &reading);
 }
 
 /* Reads pump-001's state over a feed of our own, as a state file. */
@@ -123,23 +92,13 @@ dup_state_json (guint port)
   g_autoptr(MimicFeed) feed = mimic_feed_new_for_url (url, &error);
   g_autoptr(MimicTwinStore) store = mimic_twin_store_new ();
   g_autoptr(GString) json = g_string_new ("{");
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
-  MimicTwinDevice *device = NULL;
+  MimicTwinDevice *device;
 
   g_assert_no_error (error);
-  mimic_feed_set_batch_handler (feed, queue_into_store, g_object_ref (store), g_object_unref);
+  mimic_test_feed_into_store (feed, NULL, store);
   mimic_feed_start_async (feed, NULL, NULL, NULL);
-  while (TRUE)
-    {
-      MimicSensorReading reading;
-
-      g_main_context_iteration (NULL, FALSE);
-      device = mimic_twin_store_lookup (store, "pump-001");
-      if (device != NULL && mimic_twin_device_get_sensor (device, "winding_temp", &reading))
-        break;
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (2000);
-    }
+  g_assert_true (mimic_test_iterate_until (pump_has_winding_temp, store, WAIT_TIMEOUT_US));
+  device = mimic_twin_store_lookup (store, "pump-001");
 
   for (guint i = 0; i < G_N_ELEMENTS (pump_sensors); i++)
     {
@@ -227,7 +186,7 @@ test_live_state (void)
   g_assert_true (found_vibration);
 
   g_unlink (state_path);
-  stop_device (device);
+  mimic_test_stop_device_cleanly (device);
 }
 
 /* A device that never reports, a source that is not there and options
@@ -262,7 +221,7 @@ test_live_errors (void)
     g_assert_cmpint (run_whatif (arguments, &output, NULL), ==, 0);
     g_assert_nonnull (strstr (output, "Prediction for pump-skid"));
   }
-  stop_device (device);
+  mimic_test_stop_device_cleanly (device);
 
   {
     /* Nothing listens there any more. */

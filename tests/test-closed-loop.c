@@ -23,13 +23,13 @@
 
 #include <json-glib/json-glib.h>
 #include <math.h>
-#include <signal.h>
 #include <string.h>
 
 #include "mimic-asset.h"
 #include "mimic-calibration.h"
 #include "mimic-feed.h"
 #include "mimic-paths.h"
+#include "mimic-test-utils.h"
 #include "mimic-twin-store.h"
 #include "mimic-whatif.h"
 
@@ -56,51 +56,6 @@ typedef struct
   GString        *replies;          /* command responses, one per line */
   GHashTable     *sequence_by_ts;   /* telemetry ts (ms) → the last seq sent with it */
 } Loop;
-
-static GSubprocess *
-spawn_device (const char * const *arguments,
-              guint              *ws_port)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) output = NULL;
-  GSubprocess *process;
-
-  g_ptr_array_add (argv, g_build_filename (g_getenv ("MIMIC_BUILD_APPDIR"), "mimic-device", NULL));
-  for (guint i = 0; arguments[i] != NULL; i++)
-    g_ptr_array_add (argv, g_strdup (arguments[i]));
-  g_ptr_array_add (argv, NULL);
-
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-
-  /* The first line is the listening address, the last one before the
-   * telemetry says how many devices run. */
-  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  while (TRUE)
-    {
-      g_autofree char *line = g_data_input_stream_read_line (output, NULL, NULL, &error);
-      const char *port;
-
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-      if (g_str_has_prefix (line, "mimic-device: simulating"))
-        break;
-      port = g_str_has_prefix (line, "mimic-device: listening on ws://127.0.0.1:") ? strrchr (line, ':') : NULL;
-      if (port != NULL)
-        *ws_port = (guint) g_ascii_strtoull (port + 1, NULL, 10);
-    }
-  return process;
-}
-
-static void
-queue_into_store (MimicFeed        *feed,
-                  MimicUpdateBatch *batch,
-                  gpointer          user_data)
-{
-  mimic_twin_store_queue_batch (MIMIC_TWIN_STORE (user_data), batch);
-}
 
 /* Runs on the feed's network thread. */
 static void
@@ -290,7 +245,7 @@ loop_start (Loop   *loop,
       g_assert_no_error (error);
     }
 
-  loop->device = spawn_device (args, &port);
+  loop->device = mimic_test_spawn_device (args, &port);
   g_assert_cmpuint (port, >, 0);
 
   loop->store = mimic_twin_store_new ();
@@ -299,7 +254,7 @@ loop_start (Loop   *loop,
   url = g_strdup_printf ("ws://127.0.0.1:%u/", port);
   loop->feed = mimic_feed_new_for_url (url, &error);
   g_assert_no_error (error);
-  mimic_feed_set_batch_handler (loop->feed, queue_into_store, g_object_ref (loop->store), g_object_unref);
+  mimic_test_feed_into_store (loop->feed, NULL, loop->store);
   mimic_feed_set_command_message_handler (loop->feed, collect_reply, loop, NULL);
   mimic_feed_set_message_tap (loop->feed, note_sequence, loop, NULL);
   mimic_feed_start_async (loop->feed, NULL, NULL, NULL);
@@ -308,13 +263,7 @@ loop_start (Loop   *loop,
 static void
 loop_stop (Loop *loop)
 {
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_send_signal (loop->device, SIGTERM);
-  g_subprocess_wait (loop->device, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (loop->device));
-  g_assert_cmpint (g_subprocess_get_exit_status (loop->device), ==, 0);
+  mimic_test_stop_device_cleanly (loop->device);
   mimic_feed_stop (loop->feed);
   g_clear_object (&loop->device);
   g_assert_finalize_object (loop->feed);

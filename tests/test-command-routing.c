@@ -13,14 +13,13 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "mimic-command-manager.h"
 #include "mimic-paths.h"
 #include "mimic-recording-writer.h"
 #include "mimic-replay-feed.h"
+#include "mimic-test-utils.h"
 
 #define WAIT_TIMEOUT_US (30 * G_USEC_PER_SEC)
 
@@ -44,41 +43,6 @@ typedef struct
   Source               pumps;
   Source               racks;
 } Fixture;
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static void
-queue_into_store (MimicFeed        *feed,
-                  MimicUpdateBatch *batch,
-                  gpointer          user_data)
-{
-  mimic_twin_store_queue_batch (MIMIC_TWIN_STORE (user_data), batch);
-}
-
-static void
-use_assets (MimicTelemetryDecoder *decoder,
-            gpointer               user_data)
-{
-  mimic_telemetry_decoder_add_asset_registry (decoder, MIMIC_ASSET_REGISTRY (user_data));
-}
-
-static void
-iterate_until (gboolean (*done) (gpointer),
-               gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
-
-  while (!done (data))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
 
 static gboolean
 feed_connected (gpointer data)
@@ -115,43 +79,25 @@ source_start (Fixture    *fixture,
               Source     *source,
               const char *kind)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autofree char *program = g_build_filename (g_getenv ("MIMIC_BUILD_APPDIR"), "mimic-device", NULL);
   g_autofree char *log_name = g_strdup_printf ("%s.jsonl", kind + 2);
-  g_autoptr(GDataInputStream) output = NULL;
   g_autoptr(GError) error = NULL;
   guint port = 0;
 
   source->command_log = g_build_filename (fixture->dir, log_name, NULL);
-  /* A failed assertion must not leave the simulator holding the test
-   * runner's pipes open. */
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  source->process = g_subprocess_launcher_spawn (launcher, &error, program, kind, "1", "--rate", "5",
-                                                 "--ws", "127.0.0.1:0",
-                                                 "--command-log", source->command_log, NULL);
-  g_assert_no_error (error);
+  {
+    const char *args[] = { kind, "1", "--rate", "5", "--ws", "127.0.0.1:0",
+                           "--command-log", source->command_log, NULL };
 
-  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (source->process));
-  while (TRUE)
-    {
-      g_autofree char *line = g_data_input_stream_read_line (output, NULL, NULL, &error);
-
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-      if (g_str_has_prefix (line, "mimic-device: simulating"))
-        break;
-      if (g_str_has_prefix (line, "mimic-device: listening on ws://127.0.0.1:"))
-        port = (guint) g_ascii_strtoull (strrchr (line, ':') + 1, NULL, 10);
-    }
+    source->process = mimic_test_spawn_device (args, &port);
+  }
   g_assert_cmpuint (port, >, 0);
 
   source->url = g_strdup_printf ("ws://127.0.0.1:%u/", port);
   source->feed = mimic_feed_new_for_url (source->url, &error);
   g_assert_no_error (error);
-  mimic_feed_configure_decoder (source->feed, use_assets, fixture->registry);
-  mimic_feed_set_batch_handler (source->feed, queue_into_store, g_object_ref (fixture->store), g_object_unref);
+  mimic_test_feed_into_store (source->feed, fixture->registry, fixture->store);
   mimic_feed_start_async (source->feed, NULL, NULL, NULL);
-  iterate_until (feed_connected, source->feed);
+  g_assert_true (mimic_test_iterate_until (feed_connected, source->feed, WAIT_TIMEOUT_US));
 }
 
 static void
@@ -159,8 +105,7 @@ source_stop (Source *source)
 {
   mimic_feed_stop (source->feed);
   g_clear_object (&source->feed);
-  g_subprocess_send_signal (source->process, SIGTERM);
-  g_subprocess_wait (source->process, NULL, NULL);
+  mimic_test_stop_device (source->process);
   g_clear_object (&source->process);
   g_remove (source->command_log);
   g_free (source->command_log);
@@ -175,8 +120,7 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   DeviceWait pump = { NULL, "pump-001" }, rack = { NULL, "rack-001" };
 
-  fixture->dir = g_dir_make_tmp ("mimic-command-routing-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = mimic_test_make_temp_dir ("mimic-command-routing-XXXXXX");
   fixture->audit_path = g_build_filename (fixture->dir, "audit.db", NULL);
   fixture->registry = mimic_asset_registry_new ();
   g_assert_true (mimic_asset_registry_load_directory (fixture->registry, asset_dir, &error));
@@ -196,8 +140,8 @@ fixture_set_up (Fixture       *fixture,
   mimic_command_manager_set_operator_name (fixture->manager, "alice");
 
   pump.store = rack.store = fixture->store;
-  iterate_until (device_online, &pump);
-  iterate_until (device_online, &rack);
+  g_assert_true (mimic_test_iterate_until (device_online, &pump, WAIT_TIMEOUT_US));
+  g_assert_true (mimic_test_iterate_until (device_online, &rack, WAIT_TIMEOUT_US));
 }
 
 static void
@@ -210,33 +154,10 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->store);
   g_clear_object (&fixture->registry);
   g_assert_finalize_object (fixture->audit_log);
-  g_remove (fixture->audit_path);
-  {
-    g_autofree char *wal = g_strconcat (fixture->audit_path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (fixture->audit_path, "-shm", NULL);
-
-    g_remove (wal);
-    g_remove (shm);
-  }
+  mimic_test_remove_sqlite_files (fixture->audit_path);
   g_rmdir (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->audit_path);
-}
-
-/* Lines of a simulator's command log naming @id. */
-static guint
-count_executions (const char *command_log,
-                  const char *id)
-{
-  g_autofree char *text = NULL;
-  g_autofree char *needle = g_strdup_printf ("\"id\":\"%s\"", id);
-  guint n = 0;
-
-  if (!g_file_get_contents (command_log, &text, NULL, NULL))
-    return 0;
-  for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
-    n++;
-  return n;
 }
 
 static MimicCommand *
@@ -254,7 +175,7 @@ send_and_wait (Fixture    *fixture,
   command = mimic_command_manager_send (fixture->manager, device_id, name, arguments, 0, &error);
   g_assert_no_error (error);
   g_assert_nonnull (command);
-  iterate_until (command_finished, command);
+  g_assert_true (mimic_test_iterate_until (command_finished, command, WAIT_TIMEOUT_US));
   return command;
 }
 
@@ -279,14 +200,14 @@ test_routing_two_sources (Fixture       *fixture,
    * it, and not the pump's, which is the first source. */
   to_rack = send_and_wait (fixture, "rack-001", "set_power", "power", -40);
   g_assert_cmpint (mimic_command_get_state (to_rack), ==, MIMIC_COMMAND_STATE_ACKNOWLEDGED);
-  g_assert_cmpuint (count_executions (fixture->racks.command_log, mimic_command_get_id (to_rack)), ==, 1);
-  g_assert_cmpuint (count_executions (fixture->pumps.command_log, mimic_command_get_id (to_rack)), ==, 0);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->racks.command_log, mimic_command_get_id (to_rack)), ==, 1);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->pumps.command_log, mimic_command_get_id (to_rack)), ==, 0);
 
   /* And the other way round. */
   to_pump = send_and_wait (fixture, "pump-001", "set_valve", "position", 40);
   g_assert_cmpint (mimic_command_get_state (to_pump), ==, MIMIC_COMMAND_STATE_ACKNOWLEDGED);
-  g_assert_cmpuint (count_executions (fixture->pumps.command_log, mimic_command_get_id (to_pump)), ==, 1);
-  g_assert_cmpuint (count_executions (fixture->racks.command_log, mimic_command_get_id (to_pump)), ==, 0);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->pumps.command_log, mimic_command_get_id (to_pump)), ==, 1);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->racks.command_log, mimic_command_get_id (to_pump)), ==, 0);
 
   /* Both in one list of recent commands. */
   g_assert_cmpuint (g_list_model_get_n_items (mimic_command_manager_get_commands (fixture->manager)), ==, 2);
@@ -340,7 +261,7 @@ test_routing_source_removed (Fixture       *fixture,
   /* The pump's source is untouched. */
   to_pump = send_and_wait (fixture, "pump-001", "set_valve", "position", 55);
   g_assert_cmpint (mimic_command_get_state (to_pump), ==, MIMIC_COMMAND_STATE_ACKNOWLEDGED);
-  g_assert_cmpuint (count_executions (fixture->pumps.command_log, mimic_command_get_id (to_pump)), ==, 1);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->pumps.command_log, mimic_command_get_id (to_pump)), ==, 1);
 
   /* Removing it again, or a feed never added, is harmless. */
   mimic_command_manager_remove_feed (fixture->manager, fixture->racks.feed);

@@ -14,11 +14,11 @@
 #include <mqtt_protocol.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "mimic-command-manager.h"
 #include "mimic-paths.h"
 #include "mimic-test-broker.h"
+#include "mimic-test-utils.h"
 
 #define WAIT_TIMEOUT_US (20 * G_USEC_PER_SEC)
 
@@ -37,88 +37,6 @@ typedef struct
   MimicAuditLog       *audit_log;
   MimicCommandManager *manager;
 } Fixture;
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static GSubprocess *
-spawn_device (const char * const *arguments,
-              guint              *ws_port)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) output = NULL;
-  GSubprocess *process;
-
-  /* A failed assertion must not leave the simulator holding the test
-   * runner's pipes open. */
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-
-  g_ptr_array_add (argv, g_build_filename (g_getenv ("MIMIC_BUILD_APPDIR"), "mimic-device", NULL));
-  for (guint i = 0; arguments[i] != NULL; i++)
-    g_ptr_array_add (argv, g_strdup (arguments[i]));
-  g_ptr_array_add (argv, NULL);
-
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-
-  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  while (TRUE)
-    {
-      g_autofree char *line = g_data_input_stream_read_line (output, NULL, NULL, &error);
-      const char *port;
-
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-      if (g_str_has_prefix (line, "mimic-device: simulating"))
-        break;
-      port = g_str_has_prefix (line, "mimic-device: listening on ws://127.0.0.1:") ? strrchr (line, ':') : NULL;
-      if (port != NULL && ws_port != NULL)
-        *ws_port = (guint) g_ascii_strtoull (port + 1, NULL, 10);
-    }
-  return process;
-}
-
-static void
-stop_device (GSubprocess *process)
-{
-  g_subprocess_send_signal (process, SIGCONT);
-  g_subprocess_send_signal (process, SIGTERM);
-  g_subprocess_wait (process, NULL, NULL);
-}
-
-static void
-queue_into_store (MimicFeed        *feed,
-                  MimicUpdateBatch *batch,
-                  gpointer          user_data)
-{
-  mimic_twin_store_queue_batch (MIMIC_TWIN_STORE (user_data), batch);
-}
-
-static void
-use_assets (MimicTelemetryDecoder *decoder,
-            gpointer               user_data)
-{
-  mimic_telemetry_decoder_add_asset_registry (decoder, MIMIC_ASSET_REGISTRY (user_data));
-}
-
-static void
-iterate_until (gboolean (*done) (gpointer),
-               gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
-
-  while (!done (data))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
 
 static gboolean
 device_online (gpointer data)
@@ -152,8 +70,7 @@ fixture_set_up (Fixture       *fixture,
   g_autofree char *asset_dir = mimic_paths_get_asset_dir ();
   g_autofree char *url = NULL;
 
-  fixture->dir = g_dir_make_tmp ("mimic-command-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = mimic_test_make_temp_dir ("mimic-command-XXXXXX");
   fixture->root = g_strdup_printf ("cmd%d", ++counter);
   fixture->command_log = g_build_filename (fixture->dir, "device-commands.jsonl", NULL);
   fixture->audit_path = g_build_filename (fixture->dir, "audit.db", NULL);
@@ -161,7 +78,7 @@ fixture_set_up (Fixture       *fixture,
   {
     const char *args[] = { "--pumps", "1", "--rate", "5", "--mqtt", mimic_test_broker_get_url (shared_broker),
                            "--root", fixture->root, "--command-log", fixture->command_log, NULL };
-    fixture->device = spawn_device (args, NULL);
+    fixture->device = mimic_test_spawn_device (args, NULL);
   }
 
   fixture->registry = mimic_asset_registry_new ();
@@ -170,24 +87,23 @@ fixture_set_up (Fixture       *fixture,
   url = g_strdup_printf ("%s/%s", mimic_test_broker_get_url (shared_broker), fixture->root);
   fixture->feed = mimic_feed_new_for_url (url, &error);
   g_assert_no_error (error);
-  mimic_feed_configure_decoder (fixture->feed, use_assets, fixture->registry);
   fixture->store = mimic_twin_store_new ();
-  mimic_feed_set_batch_handler (fixture->feed, queue_into_store, g_object_ref (fixture->store), g_object_unref);
+  mimic_test_feed_into_store (fixture->feed, fixture->registry, fixture->store);
   fixture->audit_log = mimic_audit_log_open (fixture->audit_path, &error);
   g_assert_no_error (error);
   fixture->manager = mimic_command_manager_new (fixture->feed, fixture->store, fixture->registry, fixture->audit_log);
   mimic_command_manager_set_operator_name (fixture->manager, "alice");
 
   mimic_feed_start_async (fixture->feed, NULL, NULL, NULL);
-  iterate_until (feed_started, fixture->feed);
-  iterate_until (device_online, fixture);
+  g_assert_true (mimic_test_iterate_until (feed_started, fixture->feed, WAIT_TIMEOUT_US));
+  g_assert_true (mimic_test_iterate_until (device_online, fixture, WAIT_TIMEOUT_US));
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  stop_device (fixture->device);
+  mimic_test_stop_device (fixture->device);
   g_clear_object (&fixture->device);
   g_assert_finalize_object (fixture->manager);
   mimic_feed_stop (fixture->feed);
@@ -196,35 +112,12 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->registry);
   g_assert_finalize_object (fixture->audit_log);
   g_remove (fixture->command_log);
-  g_remove (fixture->audit_path);
-  {
-    g_autofree char *wal = g_strconcat (fixture->audit_path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (fixture->audit_path, "-shm", NULL);
-
-    g_remove (wal);
-    g_remove (shm);
-  }
+  mimic_test_remove_sqlite_files (fixture->audit_path);
   g_rmdir (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->root);
   g_free (fixture->command_log);
   g_free (fixture->audit_path);
-}
-
-/* Lines of the device's command log with @id. */
-static guint
-count_executions (const char *command_log,
-                  const char *id)
-{
-  g_autofree char *text = NULL;
-  g_autofree char *needle = g_strdup_printf ("\"id\":\"%s\"", id);
-  guint n = 0;
-
-  if (!g_file_get_contents (command_log, &text, NULL, NULL))
-    return 0;
-  for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
-    n++;
-  return n;
 }
 
 static JsonObject *
@@ -247,7 +140,7 @@ send_and_wait (Fixture    *fixture,
 
   g_assert_no_error (error);
   g_assert_nonnull (command);
-  iterate_until (command_finished, command);
+  g_assert_true (mimic_test_iterate_until (command_finished, command, WAIT_TIMEOUT_US));
   mimic_command_manager_flush_audit_log (fixture->manager);
   return command;
 }
@@ -279,7 +172,7 @@ test_acknowledged (Fixture       *fixture,
   g_assert_cmpint (strlen (mimic_command_get_id (command)), ==, 36);
   g_assert_cmpfloat (mimic_command_get_timeout (command), ==, 10.0);
   assert_audit_outcome (fixture, mimic_command_get_id (command), "acknowledged");
-  g_assert_cmpuint (count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 1);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 1);
   g_assert_cmpuint (g_list_model_get_n_items (recent), ==, 1);
   g_assert_cmpuint (mimic_command_manager_get_n_malformed_replies (fixture->manager), ==, 0);
 }
@@ -368,6 +261,12 @@ test_refused_by_console (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (mimic_command_manager_get_commands (fixture->manager)), ==, 0);
 }
 
+static gboolean
+device_offline (gpointer data)
+{
+  return mimic_twin_device_get_presence (MIMIC_TWIN_DEVICE (data)) == MIMIC_PRESENCE_OFFLINE;
+}
+
 static void
 test_refused_when_offline (Fixture       *fixture,
                            gconstpointer  data)
@@ -375,17 +274,10 @@ test_refused_when_offline (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(MimicCommand) command = NULL;
   MimicTwinDevice *device = mimic_twin_store_lookup (fixture->store, "pump-001");
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
 
   /* A clean shutdown publishes the device offline. */
-  g_subprocess_send_signal (fixture->device, SIGTERM);
-  g_subprocess_wait (fixture->device, NULL, NULL);
-  while (mimic_twin_device_get_presence (device) != MIMIC_PRESENCE_OFFLINE)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  mimic_test_stop_device (fixture->device);
+  g_assert_true (mimic_test_iterate_until (device_offline, device, WAIT_TIMEOUT_US));
 
   command = mimic_command_manager_send (fixture->manager, "pump-001", "stop", NULL, 0, &error);
   g_assert_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_OFFLINE);
@@ -467,11 +359,11 @@ test_timeout_then_late_reply (Fixture       *fixture,
   g_assert_nonnull (mimic_command_get_reason (command));
 
   g_subprocess_send_signal (fixture->device, SIGCONT);
-  iterate_until (late_reply_counted, fixture->manager);
+  g_assert_true (mimic_test_iterate_until (late_reply_counted, fixture->manager, WAIT_TIMEOUT_US));
   g_assert_cmpint (mimic_command_get_state (command), ==, MIMIC_COMMAND_STATE_TIMED_OUT);
   mimic_command_manager_flush_audit_log (fixture->manager);
   assert_audit_outcome (fixture, mimic_command_get_id (command), "timed-out");
-  g_assert_cmpuint (count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 1);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 1);
 }
 
 /* Replies racing the timeout: whichever comes first wins, exactly once. */
@@ -494,7 +386,7 @@ test_race_reply_and_timeout (Fixture       *fixture,
       g_ptr_array_add (commands, command);
     }
   for (guint i = 0; i < commands->len; i++)
-    iterate_until (command_finished, g_ptr_array_index (commands, i));
+    g_assert_true (mimic_test_iterate_until (command_finished, g_ptr_array_index (commands, i), WAIT_TIMEOUT_US));
 
   /* Let the late replies arrive too. */
   {
@@ -544,7 +436,7 @@ test_cancel (Fixture       *fixture,
   }
   mimic_command_manager_flush_audit_log (fixture->manager);
   assert_audit_outcome (fixture, mimic_command_get_id (command), "cancelled");
-  g_assert_cmpuint (count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 0);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 0);
 }
 
 /* A second client that answers in the device's place */
@@ -641,7 +533,7 @@ test_bad_replies (Fixture       *fixture,
   g_subprocess_send_signal (fixture->device, SIGSTOP);
   command = mimic_command_manager_send (fixture->manager, "pump-001", "set_speed", arguments, 10, &error);
   g_assert_no_error (error);
-  iterate_until (impostor_saw_command, &impostor);
+  g_assert_true (mimic_test_iterate_until (impostor_saw_command, &impostor, WAIT_TIMEOUT_US));
   g_assert_cmpstr (impostor.correlation, ==, mimic_command_get_id (command));
   g_assert_true (g_str_has_prefix (impostor.response_topic, fixture->root));
 
@@ -655,14 +547,14 @@ test_bad_replies (Fixture       *fixture,
   big[MIMIC_COMMAND_MAX_PAYLOAD + 9] = '}';
   impostor_reply (&impostor, impostor.correlation, big, strlen (big));
   impostor_reply (&impostor, NULL, "{\"id\": \"never-sent\", \"status\": \"acked\"}", 39);
-  iterate_until (malformed_counted, fixture->manager);
+  g_assert_true (mimic_test_iterate_until (malformed_counted, fixture->manager, WAIT_TIMEOUT_US));
   g_assert_cmpint (mimic_command_get_state (command), ==, MIMIC_COMMAND_STATE_SENT);
 
   /* A well-formed rejection ends it, with the reason. */
   good = g_strdup_printf ("{\"id\": \"%s\", \"status\": \"rejected\", \"reason\": \"interlock: door open\"}",
                           mimic_command_get_id (command));
   impostor_reply (&impostor, impostor.correlation, good, strlen (good));
-  iterate_until (command_finished, command);
+  g_assert_true (mimic_test_iterate_until (command_finished, command, WAIT_TIMEOUT_US));
   g_assert_cmpint (mimic_command_get_state (command), ==, MIMIC_COMMAND_STATE_REJECTED);
   g_assert_cmpstr (mimic_command_get_reason (command), ==, "interlock: door open");
 
@@ -774,7 +666,7 @@ test_cli_mqtt (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (out, "acknowledged pump-001 set_speed "));
   fields = g_strsplit (out, " ", 5);
   g_strchomp (fields[3]);
-  g_assert_cmpuint (count_executions (fixture->command_log, fields[3]), ==, 1);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->command_log, fields[3]), ==, 1);
   g_clear_pointer (&out, g_free);
 
   /* Refused by the console, with the reason: exit 1, nothing sent. */
@@ -819,12 +711,7 @@ test_cli_mqtt (Fixture       *fixture,
   g_assert_cmpstr (((MimicAuditEntry *) rows->pdata[3])->outcome, ==, "acknowledged");
 
   g_clear_object (&log);
-  for (const char *const *suffix = (const char *const[]) { "", "-wal", "-shm", NULL }; *suffix != NULL; suffix++)
-    {
-      g_autofree char *file = g_strconcat (audit, *suffix, NULL);
-
-      g_remove (file);
-    }
+  mimic_test_remove_sqlite_files (audit);
   {
     g_autofree char *type_dir = g_build_filename (lenient, "pump-skid", NULL);
     g_autofree char *json = g_build_filename (type_dir, "pump-skid.json", NULL);
@@ -844,8 +731,7 @@ test_cli_mqtt (Fixture       *fixture,
 static void
 test_cli_websocket (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("mimic-command-ws-XXXXXX", &error);
+  g_autofree char *dir = mimic_test_make_temp_dir ("mimic-command-ws-XXXXXX");
   g_autofree char *audit = g_build_filename (dir, "audit.db", NULL);
   g_autofree char *log = g_build_filename (dir, "commands.jsonl", NULL);
   g_autofree char *url = NULL;
@@ -855,7 +741,7 @@ test_cli_websocket (void)
   guint port = 0;
   const char *args[] = { "--pumps", "1", "--ws", "127.0.0.1:0", "--command-log", log, NULL };
 
-  device = spawn_device (args, &port);
+  device = mimic_test_spawn_device (args, &port);
   g_assert_cmpuint (port, >, 0);
   url = g_strdup_printf ("ws://127.0.0.1:%u/", port);
 
@@ -863,7 +749,7 @@ test_cli_websocket (void)
   g_assert_true (g_str_has_prefix (out, "acknowledged pump-001 set_valve "));
   fields = g_strsplit (out, " ", 5);
   g_strchomp (fields[3]);
-  g_assert_cmpuint (count_executions (log, fields[3]), ==, 1);
+  g_assert_cmpuint (mimic_test_count_executions (log, fields[3]), ==, 1);
   g_clear_pointer (&out, g_free);
 
   g_assert_cmpint (run_cli (audit, &out, url, "pump-001", "set_valve", "position=140", NULL), ==, 1);
@@ -871,20 +757,11 @@ test_cli_websocket (void)
   /* A stopped simulator is also a stopped WebSocket server, so a timeout
    * cannot be staged here; the MQTT test covers it. */
 
-  stop_device (device);
   /* A clean exit, also under LeakSanitizer, which fails a process that
    * leaks: libsoup 3.2's listener used to leak every accepted socket. */
-  g_assert_true (g_subprocess_get_if_exited (device));
-  g_assert_cmpint (g_subprocess_get_exit_status (device), ==, 0);
+  mimic_test_stop_device_cleanly (device);
   g_remove (log);
-  g_remove (audit);
-  {
-    g_autofree char *wal = g_strconcat (audit, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (audit, "-shm", NULL);
-
-    g_remove (wal);
-    g_remove (shm);
-  }
+  mimic_test_remove_sqlite_files (audit);
   g_rmdir (dir);
 }
 

@@ -13,12 +13,12 @@
 #include <math.h>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
-#include <signal.h>
 #include <string.h>
 
 #include "mimic-asset-registry.h"
 #include "mimic-telemetry-decoder.h"
 #include "mimic-test-broker.h"
+#include "mimic-test-utils.h"
 
 #define WAIT_TIMEOUT_US (20 * G_USEC_PER_SEC)
 
@@ -225,55 +225,6 @@ first_value (GArray *values)
 
 /* The simulator */
 
-static GSubprocess *
-spawn_device (const char * const *arguments,
-              guint              *ws_port)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) output = NULL;
-  GSubprocess *process;
-
-  g_ptr_array_add (argv, g_build_filename (g_getenv ("MIMIC_BUILD_APPDIR"), "mimic-device", NULL));
-  for (guint i = 0; arguments[i] != NULL; i++)
-    g_ptr_array_add (argv, g_strdup (arguments[i]));
-  g_ptr_array_add (argv, NULL);
-
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-
-  /* The first line is the machine-readable listening address, or the
-   * number of devices when there is no WebSocket server. */
-  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  while (TRUE)
-    {
-      g_autofree char *line = g_data_input_stream_read_line (output, NULL, NULL, &error);
-      const char *port;
-
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-      if (g_str_has_prefix (line, "mimic-device: simulating"))
-        break;
-      port = g_str_has_prefix (line, "mimic-device: listening on ws://127.0.0.1:") ? strrchr (line, ':') : NULL;
-      if (port != NULL && ws_port != NULL)
-        *ws_port = (guint) g_ascii_strtoull (port + 1, NULL, 10);
-    }
-  return process;
-}
-
-static void
-stop_device (GSubprocess *process)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_send_signal (process, SIGTERM);
-  g_subprocess_wait (process, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
-}
-
 static char *
 broker_url (void)
 {
@@ -334,7 +285,7 @@ test_mqtt_telemetry_and_shutdown (void)
   const char *args[] = { "--pumps", "2", "--racks", "1", "--rate", "5", "--mqtt", url, "--root", root, NULL };
   guint n_rejected, n_offline = 0;
 
-  device = spawn_device (args, NULL);
+  device = mimic_test_spawn_device (args, NULL);
   g_assert_true (wait_for_count (capture, telemetry, 9));
 
   batch = decode_with_root (capture, root, &n_rejected);
@@ -361,7 +312,7 @@ test_mqtt_telemetry_and_shutdown (void)
   /* Reported parameters are decoded too. */
   g_assert_cmpuint (mimic_update_batch_get_n_parameters (batch), >=, 3);
 
-  stop_device (device);
+  mimic_test_stop_device_cleanly (device);
 
   /* A fresh subscriber finds the retained status: offline. */
   after = capture_mqtt (filter);
@@ -468,7 +419,7 @@ test_mqtt_commands (void)
   double flow_before;
   guint n_rejected, n_telemetry;
 
-  device = spawn_device (args, NULL);
+  device = mimic_test_spawn_device (args, NULL);
   g_assert_true (wait_for_count (capture, telemetry, 3));
 
   batch = decode_with_root (capture, root, &n_rejected);
@@ -528,7 +479,7 @@ test_mqtt_commands (void)
   g_assert_cmpfloat_with_epsilon (last_value (speed), 900.0, 20.0);
   g_assert_cmpfloat (last_value (flow), <, 0.8 * flow_before);
 
-  stop_device (device);
+  mimic_test_stop_device_cleanly (device);
 
   /* Executed once, however often it was sent; rejections are logged too. */
   g_assert_cmpuint (count_log_lines (log, "cmd-1"), ==, 1);
@@ -601,11 +552,11 @@ run_fleet (const char * const *args,
 {
   g_autofree char *filter = g_strconcat (root, "/#", NULL);
   g_autoptr(Capture) capture = capture_mqtt (filter);
-  g_autoptr(GSubprocess) device = spawn_device (args, NULL);
+  g_autoptr(GSubprocess) device = mimic_test_spawn_device (args, NULL);
   guint n_rejected;
 
   g_assert_true (wait_for_count (capture, telemetry_filter, n_messages));
-  stop_device (device);
+  mimic_test_stop_device_cleanly (device);
   return decode_with_root (capture, root, &n_rejected);
 }
 
@@ -664,7 +615,7 @@ test_websocket_command (void)
   const char *args[] = { "--pumps", "1", "--rate", "10", "--ws", "127.0.0.1:0", NULL };
   guint port = 0, n_rejected, n;
 
-  device = spawn_device (args, &port);
+  device = mimic_test_spawn_device (args, &port);
   g_assert_cmpuint (port, >, 0);
   capture = capture_websocket (port);
   g_assert_true (wait_for_count (capture, "mimic/pump-001/telemetry", 2));
@@ -713,7 +664,7 @@ test_websocket_command (void)
     g_assert_cmpfloat (last_value (current), ==, 0.0);
   }
 
-  stop_device (device);
+  mimic_test_stop_device_cleanly (device);
 }
 
 static void
@@ -891,7 +842,7 @@ test_fault_flap (void)
     };
     g_autofree char *reply = NULL;
 
-    device2 = spawn_device (args2, NULL);
+    device2 = mimic_test_spawn_device (args2, NULL);
     g_assert_true (wait_for_count (capture2, status2, 1));
     reply = send_command (capture2, root2, "pump-001", "inject_fault",
                           "{\"id\":\"f1\",\"args\":{\"fault\":\"flap\",\"down\":1}}", "f1");
@@ -909,7 +860,7 @@ test_fault_flap (void)
       }
     g_assert_cmpuint (n_offline, ==, 1);
     g_assert_cmpuint (n_online, >=, 1);
-    stop_device (device2);
+    mimic_test_stop_device_cleanly (device2);
   }
 }
 

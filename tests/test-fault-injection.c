@@ -14,7 +14,6 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <mosquitto.h>
-#include <signal.h>
 #include <string.h>
 
 #include "mimic-command-manager.h"
@@ -22,6 +21,7 @@
 #include "mimic-paths.h"
 #include "mimic-test-broker.h"
 #include "mimic-test-proxy.h"
+#include "mimic-test-utils.h"
 
 #define WAIT_TIMEOUT_US (20 * G_USEC_PER_SEC)
 /* The feed's reconnect backoff in these tests. */
@@ -89,23 +89,6 @@ accept_any_device (MimicTelemetryDecoder *decoder,
                    gpointer               user_data)
 {
   mimic_telemetry_decoder_set_require_birth (decoder, FALSE);
-}
-
-/* Iterates the default main context until @done or the deadline. */
-static gboolean
-iterate_until (gboolean (*done) (gpointer),
-               gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
 }
 
 static gboolean
@@ -231,7 +214,7 @@ feed_fixture_set_up (FeedFixture   *fixture,
   g_signal_connect (fixture->feed, "notify::state", G_CALLBACK (on_state), fixture);
   g_signal_connect (fixture->feed, "gap", G_CALLBACK (on_gap), fixture);
   mimic_feed_start_async (fixture->feed, NULL, NULL, NULL);
-  g_assert_true (iterate_until (is_connected, fixture->feed));
+  g_assert_true (mimic_test_iterate_until (is_connected, fixture->feed, WAIT_TIMEOUT_US));
 }
 
 static void
@@ -258,7 +241,7 @@ assert_values_flow (FeedFixture      *fixture,
   FlowWait wait = { &fixture->collector, collector_get_n_flow (&fixture->collector) + 1 };
 
   publish_flow (device, root, seq, flow);
-  g_assert_true (iterate_until (has_n_flow, &wait));
+  g_assert_true (mimic_test_iterate_until (has_n_flow, &wait, WAIT_TIMEOUT_US));
   g_assert_cmpfloat (collector_get_last_flow (&fixture->collector), ==, flow);
 }
 
@@ -279,8 +262,8 @@ test_reset_reconnects (FeedFixture   *fixture,
     {
       g_assert_cmpuint (mimic_test_proxy_reset (fixture->proxy), ==, 1);
       reset_us = g_get_monotonic_time ();
-      g_assert_true (iterate_until (is_not_connected, fixture->feed));
-      g_assert_true (iterate_until (is_connected, fixture->feed));
+      g_assert_true (mimic_test_iterate_until (is_not_connected, fixture->feed, WAIT_TIMEOUT_US));
+      g_assert_true (mimic_test_iterate_until (is_connected, fixture->feed, WAIT_TIMEOUT_US));
       reconnected_us = g_get_monotonic_time ();
       g_test_message ("round %u: connected again after %.0f ms", round, (reconnected_us - reset_us) / 1000.0);
 
@@ -336,7 +319,7 @@ test_delay_and_stall (FeedFixture   *fixture,
   g_assert_cmpuint (collector_get_n_flow (&fixture->collector), ==, 1);
   mimic_test_proxy_restore (fixture->proxy);
   wait.n = 11;
-  g_assert_true (iterate_until (has_n_flow, &wait));
+  g_assert_true (mimic_test_iterate_until (has_n_flow, &wait, WAIT_TIMEOUT_US));
   g_assert_cmpfloat (collector_get_last_flow (&fixture->collector), ==, 11.0);
 
   mimic_feed_get_health (fixture->feed, &health);
@@ -364,21 +347,6 @@ typedef struct
   MimicCommandManager *manager;
 } CommandFixture;
 
-static void
-queue_into_store (MimicFeed        *feed,
-                  MimicUpdateBatch *batch,
-                  gpointer          user_data)
-{
-  mimic_twin_store_queue_batch (MIMIC_TWIN_STORE (user_data), batch);
-}
-
-static void
-use_assets (MimicTelemetryDecoder *decoder,
-            gpointer               user_data)
-{
-  mimic_telemetry_decoder_add_asset_registry (decoder, MIMIC_ASSET_REGISTRY (user_data));
-}
-
 static gboolean
 device_online (gpointer data)
 {
@@ -389,37 +357,6 @@ device_online (gpointer data)
          mimic_command_manager_get_device_deduplicates (fixture->manager, "pump-001");
 }
 
-static GSubprocess *
-spawn_device (const char * const *arguments)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) output = NULL;
-  GSubprocess *process;
-
-  g_ptr_array_add (argv, g_build_filename (g_getenv ("MIMIC_BUILD_APPDIR"), "mimic-device", NULL));
-  for (guint i = 0; arguments[i] != NULL; i++)
-    g_ptr_array_add (argv, g_strdup (arguments[i]));
-  g_ptr_array_add (argv, NULL);
-
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-
-  /* Ready once it says so. */
-  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  for (;;)
-    {
-      g_autofree char *line = g_data_input_stream_read_line (output, NULL, NULL, &error);
-
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-      if (g_str_has_prefix (line, "mimic-device: simulating"))
-        break;
-    }
-  return process;
-}
-
 static void
 command_fixture_set_up (CommandFixture *fixture,
                         gconstpointer   data)
@@ -428,15 +365,14 @@ command_fixture_set_up (CommandFixture *fixture,
   g_autofree char *asset_dir = mimic_paths_get_asset_dir ();
   g_autofree char *url = NULL;
 
-  fixture->dir = g_dir_make_tmp ("mimic-fault-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = mimic_test_make_temp_dir ("mimic-fault-XXXXXX");
   fixture->command_log = g_build_filename (fixture->dir, "device-commands.jsonl", NULL);
   fixture->audit_path = g_build_filename (fixture->dir, "audit.db", NULL);
 
   {
     const char *args[] = { "--pumps", "1", "--rate", "5", "--mqtt", mimic_test_broker_get_url (shared_broker),
                            "--root", "faultcmd", "--command-log", fixture->command_log, NULL };
-    fixture->device = spawn_device (args);
+    fixture->device = mimic_test_spawn_device (args, NULL);
   }
 
   fixture->proxy = mimic_test_proxy_new (mimic_test_broker_get_port (shared_broker), &error);
@@ -449,27 +385,23 @@ command_fixture_set_up (CommandFixture *fixture,
   g_assert_no_error (error);
   fixture->backoff = mimic_backoff_new (BACKOFF_INITIAL_MS, 2.0, BACKOFF_MAX_MS);
   mimic_mqtt_feed_set_backoff (MIMIC_MQTT_FEED (fixture->feed), fixture->backoff);
-  mimic_feed_configure_decoder (fixture->feed, use_assets, fixture->registry);
   fixture->store = mimic_twin_store_new ();
-  mimic_feed_set_batch_handler (fixture->feed, queue_into_store, g_object_ref (fixture->store), g_object_unref);
+  mimic_test_feed_into_store (fixture->feed, fixture->registry, fixture->store);
   fixture->audit_log = mimic_audit_log_open (fixture->audit_path, &error);
   g_assert_no_error (error);
   fixture->manager = mimic_command_manager_new (fixture->feed, fixture->store, fixture->registry, fixture->audit_log);
   mimic_command_manager_set_operator_name (fixture->manager, "alice");
 
   mimic_feed_start_async (fixture->feed, NULL, NULL, NULL);
-  g_assert_true (iterate_until (is_connected, fixture->feed));
-  g_assert_true (iterate_until (device_online, fixture));
+  g_assert_true (mimic_test_iterate_until (is_connected, fixture->feed, WAIT_TIMEOUT_US));
+  g_assert_true (mimic_test_iterate_until (device_online, fixture, WAIT_TIMEOUT_US));
 }
 
 static void
 command_fixture_tear_down (CommandFixture *fixture,
                            gconstpointer   data)
 {
-  const char *suffixes[] = { "", "-wal", "-shm" };
-
-  g_subprocess_send_signal (fixture->device, SIGTERM);
-  g_subprocess_wait (fixture->device, NULL, NULL);
+  mimic_test_stop_device (fixture->device);
   g_clear_object (&fixture->device);
   g_assert_finalize_object (fixture->manager);
   mimic_feed_stop (fixture->feed);
@@ -480,31 +412,11 @@ command_fixture_tear_down (CommandFixture *fixture,
   g_assert_finalize_object (fixture->audit_log);
   g_clear_pointer (&fixture->proxy, mimic_test_proxy_free);
   g_remove (fixture->command_log);
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *path = g_strconcat (fixture->audit_path, suffixes[i], NULL);
-
-      g_remove (path);
-    }
+  mimic_test_remove_sqlite_files (fixture->audit_path);
   g_rmdir (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->command_log);
   g_free (fixture->audit_path);
-}
-
-static guint
-count_executions (const char *command_log,
-                  const char *id)
-{
-  g_autofree char *text = NULL;
-  g_autofree char *needle = g_strdup_printf ("\"id\":\"%s\"", id);
-  guint n = 0;
-
-  if (!g_file_get_contents (command_log, &text, NULL, NULL))
-    return 0;
-  for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
-    n++;
-  return n;
 }
 
 /* Counts how often each command entered a terminal state. */
@@ -594,22 +506,22 @@ test_commands_across_resets (CommandFixture *fixture,
           g_ptr_array_add (in_flight, command);
         }
       if (round > 0)
-        g_assert_true (iterate_until (all_sent, in_flight));
+        g_assert_true (mimic_test_iterate_until (all_sent, in_flight, WAIT_TIMEOUT_US));
       g_assert_cmpuint (mimic_test_proxy_reset (fixture->proxy), ==, 1);
-      g_assert_true (iterate_until (is_not_connected, fixture->feed));
-      g_assert_true (iterate_until (is_connected, fixture->feed));
-      g_assert_true (iterate_until (device_online, fixture));
+      g_assert_true (mimic_test_iterate_until (is_not_connected, fixture->feed, WAIT_TIMEOUT_US));
+      g_assert_true (mimic_test_iterate_until (is_connected, fixture->feed, WAIT_TIMEOUT_US));
+      g_assert_true (mimic_test_iterate_until (device_online, fixture, WAIT_TIMEOUT_US));
 
       /* One after it is back, which must get through. */
       after = send_speed (fixture, 950 + round, terminal_counts);
       g_ptr_array_add (commands, after);
-      g_assert_true (iterate_until (is_finished, after));
+      g_assert_true (mimic_test_iterate_until (is_finished, after, WAIT_TIMEOUT_US));
       g_test_message ("round %u: after the reset: %s (%s)", round,
                       mimic_command_state_to_string (mimic_command_get_state (after)),
                       mimic_command_get_reason (after) != NULL ? mimic_command_get_reason (after) : "no reason");
       g_assert_cmpint (mimic_command_get_state (after), ==, MIMIC_COMMAND_STATE_ACKNOWLEDGED);
     }
-  g_assert_true (iterate_until (all_finished, commands));
+  g_assert_true (mimic_test_iterate_until (all_finished, commands, WAIT_TIMEOUT_US));
   mimic_command_manager_flush_audit_log (fixture->manager);
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -628,10 +540,10 @@ test_commands_across_resets (CommandFixture *fixture,
       g_assert_nonnull (entry->outcome);
       g_assert_cmpstr (entry->outcome, ==, mimic_command_state_to_string (mimic_command_get_state (command)));
       /* Executed once at most, whatever was resent. */
-      g_assert_cmpuint (count_executions (fixture->command_log, id), <=, 1);
+      g_assert_cmpuint (mimic_test_count_executions (fixture->command_log, id), <=, 1);
       if (mimic_command_get_state (command) == MIMIC_COMMAND_STATE_ACKNOWLEDGED)
         {
-          g_assert_cmpuint (count_executions (fixture->command_log, id), ==, 1);
+          g_assert_cmpuint (mimic_test_count_executions (fixture->command_log, id), ==, 1);
           n_acknowledged++;
         }
       g_test_message ("%s: %s (%s)", id, mimic_command_state_to_string (mimic_command_get_state (command)),

@@ -7,9 +7,9 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
-#include <glib/gstdio.h>
 
 #include "mimic-history-db.h"
+#include "mimic-test-utils.h"
 #include "mimic-twin-store.h"
 
 typedef struct
@@ -22,41 +22,16 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->dir = g_dir_make_tmp ("mimic-history-db-XXXXXX", NULL);
-  g_assert_nonnull (fixture->dir);
+  fixture->dir = mimic_test_make_temp_dir ("mimic-history-db-XXXXXX");
   fixture->path = g_build_filename (fixture->dir, "history.db", NULL);
-}
-
-/* Removes the temporary tree, whatever a test left in it. */
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir != NULL)
-    {
-      const char *name;
-
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_dir_close (dir);
-      g_rmdir (path);
-    }
-  else
-    {
-      g_remove (path);
-    }
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  remove_tree (fixture->dir);
+  /* Whatever a test left in it. */
+  mimic_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->path);
 }
@@ -417,7 +392,7 @@ main (int   argc,
               fixture_set_up, test_history_db_kill_9, fixture_tear_down);
 
   status = g_test_run ();
-  remove_tree (state_root);
+  mimic_test_remove_tree (state_root);
 
   return status;
 }

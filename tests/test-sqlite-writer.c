@@ -7,10 +7,10 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "mimic-sqlite-writer.h"
+#include "mimic-test-utils.h"
 
 #define SCHEMA "CREATE TABLE IF NOT EXISTS items (n INTEGER NOT NULL UNIQUE);"
 
@@ -66,10 +66,7 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("mimic-sqlite-writer-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = mimic_test_make_temp_dir ("mimic-sqlite-writer-XXXXXX");
   fixture->path = g_build_filename (fixture->dir, "items.db", NULL);
 }
 
@@ -77,16 +74,7 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
-
-      g_remove (path);
-    }
-  g_rmdir (fixture->dir);
+  mimic_test_remove_tree (fixture->dir);
   g_free (fixture->path);
   g_free (fixture->dir);
 }
