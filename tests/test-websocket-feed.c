@@ -579,6 +579,152 @@ test_websocket_feed_send_during_flood (void)
   g_log_remove_handler ("libsoup", quiet_id);
 }
 
+/* The stop test's server floods from a thread of its own, so that it goes
+ * on sending while the test's thread waits in mimic_feed_stop(), as a
+ * remote server would. */
+typedef struct
+{
+  GMainContext *context;
+  GMainLoop    *loop;
+  GThread      *thread;
+  GMutex        mutex;
+  GCond         ready;
+  guint         port;       /* set under the mutex once listening */
+  Flood         flood;      /* touched by the server's thread only */
+} FloodServer;
+
+static gboolean
+flood_server_tick (gpointer user_data)
+{
+  Flood *flood = user_data;
+
+  /* Once the client has gone, the flood ends. */
+  if (soup_websocket_connection_get_state (flood->connection) != SOUP_WEBSOCKET_STATE_OPEN)
+    {
+      flood->tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return flood_tick (flood);
+}
+
+static void
+on_flood_server_websocket (SoupServer              *soup_server,
+                           SoupServerMessage       *message,
+                           const char              *path,
+                           SoupWebsocketConnection *connection,
+                           gpointer                 user_data)
+{
+  FloodServer *server = user_data;
+  g_autoptr(GSource) tick = g_timeout_source_new (1);
+
+  g_assert_null (server->flood.connection);
+  server->flood.connection = g_object_ref (connection);
+  g_source_set_callback (tick, flood_server_tick, &server->flood, NULL);
+  server->flood.tick_id = g_source_attach (tick, server->context);
+}
+
+static gpointer
+flood_server_run (gpointer data)
+{
+  FloodServer *server = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  SoupServer *soup_server;
+
+  g_main_context_push_thread_default (server->context);
+  soup_server = soup_server_new (NULL, NULL);
+  soup_server_add_websocket_handler (soup_server, "/feed", NULL, NULL, on_flood_server_websocket, server, NULL);
+  soup_server_listen (soup_server, address, 0, &error);
+  g_assert_no_error (error);
+
+  g_mutex_lock (&server->mutex);
+  server->port = mimic_test_soup_server_get_port (soup_server);
+  g_cond_signal (&server->ready);
+  g_mutex_unlock (&server->mutex);
+
+  g_main_loop_run (server->loop);
+
+  if (server->flood.tick_id != 0)
+    g_source_destroy (g_main_context_find_source_by_id (server->context, server->flood.tick_id));
+  if (server->flood.connection != NULL)
+    {
+      g_io_stream_close (soup_websocket_connection_get_io_stream (server->flood.connection), NULL, NULL);
+      g_clear_object (&server->flood.connection);
+    }
+  soup_server_disconnect (soup_server);
+  g_object_unref (soup_server);
+  while (g_main_context_iteration (server->context, FALSE))
+    ;
+  g_main_context_pop_thread_default (server->context);
+
+  return NULL;
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* libsoup 3.2 hands out frames for as long as its socket has any, so a
+ * stop queued for the feed's I/O thread like any other source would wait
+ * until the server stops flooding; it must end the connection within a
+ * bounded number of frames instead. The server keeps FLOOD_WINDOW frames
+ * ahead of what the feed has taken, up to FLOOD_MAX_FRAMES: were the feed
+ * to go on taking frames after the stop was asked for, the server would go
+ * on sending them. Asserted on frame counts, not on time. */
+static void
+test_websocket_feed_stop_during_flood (void)
+{
+  FloodServer server = { 0 };
+  TestServer address = { 0 };
+  g_autoptr(MimicFeed) feed = NULL;
+  g_autoptr(GError) error = NULL;
+  MimicFeedHealth before, after;
+  guint quiet_id;
+
+  quiet_id = g_log_set_handler ("libsoup", G_LOG_LEVEL_DEBUG, drop_message, NULL);
+
+  server.context = g_main_context_new ();
+  server.loop = g_main_loop_new (server.context, FALSE);
+  g_mutex_init (&server.mutex);
+  g_cond_init (&server.ready);
+  g_mutex_lock (&server.mutex);
+  server.thread = g_thread_new ("flood-server", flood_server_run, &server);
+  while (server.port == 0)
+    g_cond_wait (&server.ready, &server.mutex);
+  address.port = server.port;
+  g_mutex_unlock (&server.mutex);
+
+  feed = feed_for (&address, "/feed");
+  server.flood.feed = feed;
+  g_assert_true (mimic_test_start_feed (feed, &error));
+  g_assert_no_error (error);
+  /* The flood is under way and the client is busy with it. */
+  g_assert_true (mimic_test_wait_for (feed, mimic_test_feed_has_messages, GUINT_TO_POINTER (400)));
+
+  mimic_feed_get_health (feed, &before);
+  mimic_feed_stop (feed);
+  mimic_feed_get_health (feed, &after);
+
+  g_test_message ("%" G_GUINT64_FORMAT " frames taken before the stop, %" G_GUINT64_FORMAT " while it waited",
+                  (guint64) before.messages, (guint64) (after.messages - before.messages));
+  /* Without a stop between frames the feed takes the whole flood. */
+  g_assert_cmpuint (after.messages - before.messages, <=, FLOOD_WINDOW);
+  g_assert_cmpuint (after.messages, <, FLOOD_MAX_FRAMES);
+  g_assert_cmpint (mimic_feed_get_state (feed), ==, MIMIC_FEED_STATE_DISCONNECTED);
+
+  g_main_context_invoke (server.context, quit_loop, server.loop);
+  g_thread_join (server.thread);
+  g_main_loop_unref (server.loop);
+  g_main_context_unref (server.context);
+  g_mutex_clear (&server.mutex);
+  g_cond_clear (&server.ready);
+  g_log_remove_handler ("libsoup", quiet_id);
+}
+
 static void
 test_websocket_feed_rejects_other_schemes (void)
 {
@@ -616,6 +762,7 @@ main (int   argc,
   g_test_add_func ("/mimic/feed/websocket/connection-refused", test_websocket_feed_connection_refused);
   g_test_add_func ("/mimic/feed/websocket/send", test_websocket_feed_send);
   g_test_add_func ("/mimic/feed/websocket/send-during-flood", test_websocket_feed_send_during_flood);
+  g_test_add_func ("/mimic/feed/websocket/stop-during-flood", test_websocket_feed_stop_during_flood);
   g_test_add_func ("/mimic/feed/websocket/rejects-other-schemes", test_websocket_feed_rejects_other_schemes);
   g_test_add_func ("/mimic/feed/websocket/for-url", test_websocket_feed_for_url);
 

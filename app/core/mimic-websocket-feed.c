@@ -55,6 +55,9 @@ struct _MimicWebSocketFeed
   gboolean                  stopping;
 
   guint64                   n_pongs;          /* atomic */
+  /* Set (atomic) when mimic_feed_stop() asks the I/O thread to end, so
+   * that on_message() can look at it between frames without the lock. */
+  gint                      stop_requested;
 
   /* Envelopes waiting for the I/O thread, oldest first; guarded by
    * outgoing_mutex, with their number in n_outgoing (atomic) so the
@@ -242,6 +245,18 @@ on_message (SoupWebsocketConnection *ws,
             gpointer                 user_data)
 {
   MimicWebSocketFeed *self = user_data;
+
+  /* libsoup 3.2 goes on handing out frames while its socket has any, so
+   * the stop queued for this thread would wait for a flood to end, taking
+   * every frame of it meanwhile. Once a stop is asked for, the first frame
+   * closes the connection (libsoup stops reading once its close is sent)
+   * and no frame is taken any more; the stop then runs at once. */
+  if (g_atomic_int_get (&self->stop_requested))
+    {
+      if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+      return;
+    }
 
   self->last_activity_us = g_get_monotonic_time ();
   /* libsoup 3.2 reads and hands out frames for as long as the socket has
@@ -589,7 +604,8 @@ join_io_thread (MimicWebSocketFeed *self)
 {
   if (self->io_thread != NULL)
     {
-      g_main_context_invoke (self->io_context, stop_in_io_thread, self);
+      /* Ahead of whatever else is ready on the I/O thread. */
+      g_main_context_invoke_full (self->io_context, G_PRIORITY_HIGH, stop_in_io_thread, self, NULL);
       g_thread_join (g_steal_pointer (&self->io_thread));
     }
   g_clear_pointer (&self->io_context, g_main_context_unref);
@@ -632,6 +648,7 @@ mimic_websocket_feed_start_async (MimicFeed           *feed,
   self->connected = FALSE;
   self->start_task = g_steal_pointer (&task);
   g_mutex_unlock (&self->mutex);
+  g_atomic_int_set (&self->stop_requested, FALSE);
 
   g_atomic_pointer_set (&self->n_pongs, 0);
   mimic_backoff_reset (self->backoff);
@@ -657,6 +674,7 @@ mimic_websocket_feed_stop (MimicFeed *feed)
   g_mutex_lock (&self->mutex);
   self->stopping = TRUE;
   g_mutex_unlock (&self->mutex);
+  g_atomic_int_set (&self->stop_requested, TRUE);
 
   join_io_thread (self);
 
