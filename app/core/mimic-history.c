@@ -40,6 +40,9 @@ typedef struct
    * the ring can grow without moving anything until it is full. */
   gint64  first;
   gint64  newest;
+  /* The slot of the newest bucket: most samples land in it or in the one
+   * after it, which so needs no division to find. */
+  guint   newest_index;
   /* The time from which this ring holds everything the history was given;
    * G_MININT64 until something is evicted or skipped. */
   gint64  complete_from_us;
@@ -233,7 +236,10 @@ level_add (Level  *level,
   gint64 index;
 
   if (level->first < 0)
-    level->first = level->newest = number;
+    {
+      level->first = level->newest = number;
+      level->newest_index = 0;
+    }
 
   /* Older than anything the ring ever held, or already evicted: the ring
    * cannot take it without rewriting its layout, and a chart of that far
@@ -243,13 +249,17 @@ level_add (Level  *level,
 
   if (number > level->newest)
     {
+      if (number == level->newest + 1)
+        level->newest_index = level->newest_index + 1 < capacity ? level->newest_index + 1 : 0;
+      else
+        level->newest_index = (guint) ((number - level->first) % capacity);
       level->newest = number;
       if (level->newest - level->first >= capacity)
         level->complete_from_us = MAX (level->complete_from_us,
                                        (level->newest - capacity + 1) * resolution_us);
     }
 
-  index = (number - level->first) % capacity;
+  index = number == level->newest ? level->newest_index : (number - level->first) % capacity;
   if (index >= level->allocated)
     {
       guint allocated = MIN (capacity, MAX ((guint) index + 1, MAX (8, level->allocated * 2)));
