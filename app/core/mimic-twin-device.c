@@ -68,7 +68,10 @@ struct _MimicTwinDevice
    * after the last one applied is tried before the hash table. */
   guint          next_sensor;
 
-  GPtrArray     *changed_sensors;  /* Sensor */
+  /* Sensors whose reading changed since begin: each at most once, so
+   * room for every sensor is enough and marking one never reallocates. */
+  Sensor       **changed_sensors;
+  guint          n_changed_sensors;
   GPtrArray     *changed_parameters;
   guint          changes_depth;
   gboolean       properties_changed;
@@ -125,7 +128,7 @@ mimic_twin_device_finalize (GObject *object)
 {
   MimicTwinDevice *self = (MimicTwinDevice *)object;
 
-  g_clear_pointer (&self->changed_sensors, g_ptr_array_unref);
+  g_free (self->changed_sensors);
   g_clear_pointer (&self->changed_parameters, g_ptr_array_unref);
   g_clear_pointer (&self->sensor_order, g_ptr_array_unref);
   g_clear_pointer (&self->parameter_order, g_ptr_array_unref);
@@ -246,7 +249,6 @@ mimic_twin_device_init (MimicTwinDevice *self)
   self->sensor_order = g_ptr_array_new ();
   self->parameters = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, parameter_free);
   self->parameter_order = g_ptr_array_new ();
-  self->changed_sensors = g_ptr_array_new ();
   self->changed_parameters = g_ptr_array_new ();
 }
 
@@ -460,26 +462,27 @@ mimic_twin_device_begin_changes (MimicTwinDevice *self)
 /* The names are only copied into a list when someone listens: a fleet of
  * devices nobody has open costs no allocation per batch. */
 static GStrv
-take_changed_names (GPtrArray *changed,
+take_changed_names (gpointer  *changed,
+                    guint      n_changed,
                     gboolean   sensors,
                     gboolean   wanted)
 {
-  GStrv names = wanted ? g_new (char *, changed->len + 1) : NULL;
+  GStrv names = wanted ? g_new (char *, n_changed + 1) : NULL;
 
-  for (guint i = 0; i < changed->len; i++)
+  for (guint i = 0; i < n_changed; i++)
     {
       const char *name;
 
       if (sensors)
         {
-          Sensor *sensor = g_ptr_array_index (changed, i);
+          Sensor *sensor = changed[i];
 
           sensor->changed = FALSE;
           name = sensor->id;
         }
       else
         {
-          Parameter *parameter = g_ptr_array_index (changed, i);
+          Parameter *parameter = changed[i];
 
           parameter->changed = FALSE;
           name = parameter->name;
@@ -489,8 +492,7 @@ take_changed_names (GPtrArray *changed,
         names[i] = g_strdup (name);
     }
   if (names != NULL)
-    names[changed->len] = NULL;
-  g_ptr_array_set_size (changed, 0);
+    names[n_changed] = NULL;
 
   return names;
 }
@@ -506,7 +508,7 @@ mimic_twin_device_end_changes (MimicTwinDevice *self)
   if (--self->changes_depth > 0)
     return FALSE;
 
-  changed = self->properties_changed || self->changed_sensors->len > 0 ||
+  changed = self->properties_changed || self->n_changed_sensors > 0 ||
             self->changed_parameters->len > 0;
   self->properties_changed = FALSE;
 
@@ -520,10 +522,13 @@ mimic_twin_device_end_changes (MimicTwinDevice *self)
           g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
     }
 
-  if (self->changed_sensors->len > 0)
+  if (self->n_changed_sensors > 0)
     {
       gboolean wanted = g_signal_has_handler_pending (self, signals[SENSORS_CHANGED], 0, FALSE);
-      g_auto(GStrv) ids = take_changed_names (self->changed_sensors, TRUE, wanted);
+      g_auto(GStrv) ids = take_changed_names ((gpointer *) self->changed_sensors,
+                                              self->n_changed_sensors, TRUE, wanted);
+
+      self->n_changed_sensors = 0;
 
       if (wanted)
         g_signal_emit (self, signals[SENSORS_CHANGED], 0, ids);
@@ -532,7 +537,10 @@ mimic_twin_device_end_changes (MimicTwinDevice *self)
   if (self->changed_parameters->len > 0)
     {
       gboolean wanted = g_signal_has_handler_pending (self, signals[PARAMETERS_CHANGED], 0, FALSE);
-      g_auto(GStrv) names = take_changed_names (self->changed_parameters, FALSE, wanted);
+      g_auto(GStrv) names = take_changed_names (self->changed_parameters->pdata,
+                                                self->changed_parameters->len, FALSE, wanted);
+
+      g_ptr_array_set_size (self->changed_parameters, 0);
 
       if (wanted)
         g_signal_emit (self, signals[PARAMETERS_CHANGED], 0, names);
@@ -571,7 +579,7 @@ mark_sensor_changed (MimicTwinDevice *self,
     return;
 
   sensor->changed = TRUE;
-  g_ptr_array_add (self->changed_sensors, sensor);
+  self->changed_sensors[self->n_changed_sensors++] = sensor;
 }
 
 static void
@@ -625,6 +633,7 @@ ensure_sensor (MimicTwinDevice *self,
   sensor->history = mimic_history_new (self->history_capacity);
   g_hash_table_insert (self->sensors, sensor->id, sensor);
   g_ptr_array_add (self->sensor_order, sensor);
+  self->changed_sensors = g_renew (Sensor *, self->changed_sensors, self->sensor_order->len);
 
   return sensor;
 }
