@@ -130,3 +130,14 @@ mimic_test_count_colours (GdkTexture *texture,
 
   return g_hash_table_size (seen);
 }
+
+GtkWidget *
+mimic_test_get_template_child (GtkWidget  *widget,
+                               GType       type,
+                               const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (widget, type, name);
+
+  g_assert_nonnull (child);
+  return GTK_WIDGET (child);
+}

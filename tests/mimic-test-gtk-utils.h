@@ -21,5 +21,10 @@ void        mimic_test_texture_pixel     (GdkTexture *texture,
                                           guint8      rgba[4]);
 guint       mimic_test_count_colours     (GdkTexture *texture,
                                           guint       limit);
+/* The child @name of @widget's template of @type; the test fails if the
+ * template has none. */
+GtkWidget  *mimic_test_get_template_child (GtkWidget  *widget,
+                                           GType       type,
+                                           const char *name);
 
 G_END_DECLS

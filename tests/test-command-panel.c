@@ -14,6 +14,7 @@
 #include "mimic-command-panel.h"
 #include "mimic-paths.h"
 #include "mimic-test-gtk-utils.h"
+#include "mimic-test-utils.h"
 #include "mimic-twin-store.h"
 
 #define WAIT_MS 20000
@@ -34,51 +35,6 @@ typedef struct
   GtkWidget           *panel;
   GPtrArray           *states;     /* "node-path state" as signalled */
 } Fixture;
-
-static GSubprocess *
-spawn_device (guint *ws_port)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autofree char *program = g_build_filename (g_getenv ("MIMIC_BUILD_APPDIR"), "mimic-device", NULL);
-  g_autoptr(GDataInputStream) output = NULL;
-  g_autoptr(GError) error = NULL;
-  GSubprocess *process;
-
-  process = g_subprocess_launcher_spawn (launcher, &error, program, "--pumps", "1", "--rate", "5",
-                                         "--ws", "127.0.0.1:0", NULL);
-  g_assert_no_error (error);
-
-  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  while (TRUE)
-    {
-      g_autofree char *line = g_data_input_stream_read_line (output, NULL, NULL, &error);
-      const char *port;
-
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-      if (g_str_has_prefix (line, "mimic-device: simulating"))
-        break;
-      port = g_str_has_prefix (line, "mimic-device: listening on ws://127.0.0.1:") ? strrchr (line, ':') : NULL;
-      if (port != NULL)
-        *ws_port = (guint) g_ascii_strtoull (port + 1, NULL, 10);
-    }
-  return process;
-}
-
-static void
-queue_into_store (MimicFeed        *feed,
-                  MimicUpdateBatch *batch,
-                  gpointer          user_data)
-{
-  mimic_twin_store_queue_batch (MIMIC_TWIN_STORE (user_data), batch);
-}
-
-static void
-use_assets (MimicTelemetryDecoder *decoder,
-            gpointer               user_data)
-{
-  mimic_telemetry_decoder_add_asset_registry (decoder, MIMIC_ASSET_REGISTRY (user_data));
-}
 
 static gboolean
 feed_connected (gpointer data)
@@ -173,18 +129,20 @@ live_set_up (Fixture       *fixture,
   guint port = 0;
 
   load_asset_and_model (fixture);
-  fixture->dir = g_dir_make_tmp ("mimic-command-panel-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = mimic_test_make_temp_dir ("mimic-command-panel-XXXXXX");
   fixture->audit_path = g_build_filename (fixture->dir, "audit.db", NULL);
-  fixture->device_process = spawn_device (&port);
+  {
+    const char *args[] = { "--pumps", "1", "--rate", "5", "--ws", "127.0.0.1:0", NULL };
+
+    fixture->device_process = mimic_test_spawn_device (args, &port);
+  }
   g_assert_cmpuint (port, >, 0);
 
   url = g_strdup_printf ("ws://127.0.0.1:%u/", port);
   fixture->feed = mimic_feed_new_for_url (url, &error);
   g_assert_no_error (error);
-  mimic_feed_configure_decoder (fixture->feed, use_assets, fixture->registry);
   fixture->store = mimic_twin_store_new ();
-  mimic_feed_set_batch_handler (fixture->feed, queue_into_store, g_object_ref (fixture->store), g_object_unref);
+  mimic_test_feed_into_store (fixture->feed, fixture->registry, fixture->store);
   fixture->audit_log = mimic_audit_log_open (fixture->audit_path, &error);
   g_assert_no_error (error);
   fixture->manager = mimic_command_manager_new (fixture->feed, fixture->store, fixture->registry, fixture->audit_log);
@@ -207,9 +165,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_pointer (&fixture->states, g_ptr_array_unref);
   if (fixture->device_process != NULL)
     {
-      g_subprocess_send_signal (fixture->device_process, SIGCONT);
-      g_subprocess_send_signal (fixture->device_process, SIGTERM);
-      g_subprocess_wait (fixture->device_process, NULL, NULL);
+      mimic_test_stop_device (fixture->device_process);
       g_clear_object (&fixture->device_process);
     }
   if (fixture->manager != NULL)
@@ -225,14 +181,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->registry);
   if (fixture->dir != NULL)
     {
-      const char *suffixes[] = { "", "-wal", "-shm" };
-
-      for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-        {
-          g_autofree char *path = g_strconcat (fixture->audit_path, suffixes[i], NULL);
-
-          g_remove (path);
-        }
+      mimic_test_remove_sqlite_files (fixture->audit_path);
       g_rmdir (fixture->dir);
     }
   g_free (fixture->dir);

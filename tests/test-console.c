@@ -17,20 +17,10 @@
 #include "mimic-device-page.h"
 #include "mimic-scene-view.h"
 #include "mimic-test-gtk-utils.h"
+#include "mimic-test-utils.h"
 #include "mimic-trend-chart.h"
 #include "mimic-whatif-panel.h"
 #include "mimic-window.h"
-
-static GtkWidget *
-template_child (GtkWidget  *widget,
-                GType       type,
-                const char *name)
-{
-  GObject *child = gtk_widget_get_template_child (widget, type, name);
-
-  g_assert_nonnull (child);
-  return GTK_WIDGET (child);
-}
 
 /* Writes docs/screenshots/NAME.png when MIMIC_UPDATE_SCREENSHOTS=1, so the
  * README's pictures come from this run and not from anyone's hand. */
@@ -175,7 +165,7 @@ alarm_listed (gpointer data)
 static void
 check_header_shows_connected (DemoRun *run)
 {
-  GtkWidget *box = template_child (GTK_WIDGET (run->window), MIMIC_TYPE_WINDOW, "source_box");
+  GtkWidget *box = mimic_test_get_template_child (GTK_WIDGET (run->window), MIMIC_TYPE_WINDOW, "source_box");
   GtkWidget *indicator = gtk_widget_get_first_child (box);
   const char *tooltip;
 
@@ -190,13 +180,13 @@ static void
 check_device_page (DemoRun *run)
 {
   MimicDevicePage *page = mimic_window_get_device_page (run->window);
-  GtkWidget *stack = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "view_stack");
-  GtkWidget *chart = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "trend_chart");
-  GtkWidget *schematic = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "schematic_view");
-  GtkWidget *device_stack = template_child (GTK_WIDGET (run->window), MIMIC_TYPE_WINDOW, "device_stack");
+  GtkWidget *stack = mimic_test_get_template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "view_stack");
+  GtkWidget *chart = mimic_test_get_template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "trend_chart");
+  GtkWidget *schematic = mimic_test_get_template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "schematic_view");
+  GtkWidget *device_stack = mimic_test_get_template_child (GTK_WIDGET (run->window), MIMIC_TYPE_WINDOW, "device_stack");
 
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (device_stack)), ==, "device");
-  g_assert_true (gtk_widget_get_mapped (template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE,
+  g_assert_true (gtk_widget_get_mapped (mimic_test_get_template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE,
                                                         "scene_view")));
 
   /* Picking a sensor in the schematic selects it for the chart. */
@@ -217,7 +207,7 @@ static void
 check_view_only (DemoRun *run)
 {
   MimicDevicePage *page = mimic_window_get_device_page (run->window);
-  GtkWidget *commands = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "commands_slot");
+  GtkWidget *commands = mimic_test_get_template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "commands_slot");
   GtkWidget *panel = gtk_widget_get_first_child (commands);
   MimicCommandManager *manager = mimic_console_get_command_manager (mimic_window_get_console (run->window));
   g_autoptr(GError) error = NULL;
@@ -242,7 +232,7 @@ static GtkWidget *
 device_page_whatif_panel (DemoRun *run)
 {
   MimicDevicePage *page = mimic_window_get_device_page (run->window);
-  GtkWidget *slot = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "whatif_slot");
+  GtkWidget *slot = mimic_test_get_template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "whatif_slot");
 
   for (GtkWidget *child = gtk_widget_get_first_child (slot); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -357,9 +347,9 @@ static void
 check_command_state_on_part (DemoRun *run)
 {
   MimicDevicePage *page = mimic_window_get_device_page (run->window);
-  GtkWidget *panel = gtk_widget_get_first_child (template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE,
+  GtkWidget *panel = gtk_widget_get_first_child (mimic_test_get_template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE,
                                                                  "commands_slot"));
-  MimicSceneView *scene = MIMIC_SCENE_VIEW (template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE,
+  MimicSceneView *scene = MIMIC_SCENE_VIEW (mimic_test_get_template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE,
                                                             "scene_view"));
   const char *node = mimic_command_panel_get_command_node (MIMIC_COMMAND_PANEL (panel), "set_speed");
   MimicDisplayState live;
@@ -425,7 +415,7 @@ check_wide_layout (DemoRun *run)
 {
   GtkWidget *window = GTK_WIDGET (run->window);
   MimicDevicePage *page = mimic_window_get_device_page (run->window);
-  GtkWidget *stack = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "view_stack");
+  GtkWidget *stack = mimic_test_get_template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "view_stack");
   const char *views[] = { "scene_view", "schematic_view", "trend_chart" };
   int width, height;
 
@@ -434,15 +424,15 @@ check_wide_layout (DemoRun *run)
   g_assert_true (mimic_test_wait_until (page_is_wide, run->window, 5000));
   mimic_test_wait_for_frames (window, 5);
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
-    g_assert_true (gtk_widget_get_mapped (template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, views[i])));
+    g_assert_true (gtk_widget_get_mapped (mimic_test_get_template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, views[i])));
   take_screenshot (window, "console-wide");
 
   gtk_window_set_default_size (GTK_WINDOW (window), width, height);
   g_assert_true (mimic_test_wait_until (page_is_narrow, run->window, 5000));
   mimic_test_wait_for_frames (window, 3);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (stack)), ==, "scene");
-  g_assert_true (gtk_widget_get_mapped (template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "scene_view")));
-  g_assert_false (gtk_widget_get_mapped (template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "trend_chart")));
+  g_assert_true (gtk_widget_get_mapped (mimic_test_get_template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "scene_view")));
+  g_assert_false (gtk_widget_get_mapped (mimic_test_get_template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "trend_chart")));
 }
 
 static void
@@ -490,7 +480,7 @@ run_demo_scenario (gpointer user_data)
   mimic_device_page_show_view (mimic_window_get_device_page (run->window), "scene");
   mimic_test_wait_for_frames (GTK_WIDGET (run->window), 5);
   take_screenshot (GTK_WIDGET (run->window), "console");
-  alarm_view = template_child (GTK_WIDGET (run->window), MIMIC_TYPE_WINDOW, "alarm_view");
+  alarm_view = mimic_test_get_template_child (GTK_WIDGET (run->window), MIMIC_TYPE_WINDOW, "alarm_view");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (run->window), "win.focus-alarms", NULL));
   mimic_test_wait_for_frames (GTK_WIDGET (run->window), 3);
   g_assert_true (gtk_widget_get_mapped (alarm_view));
@@ -621,9 +611,9 @@ test_console_alarm_sort_and_event_log (void)
   GtkWidget *window = GTK_WIDGET (mimic_window_new (NULL));
   MimicConsole *console = mimic_window_get_console (MIMIC_WINDOW (window));
   MimicAlarmManager *alarms = mimic_console_get_alarms (console);
-  GtkWidget *alarm_view = template_child (window, MIMIC_TYPE_WINDOW, "alarm_view");
-  GtkWidget *event_view = template_child (window, MIMIC_TYPE_WINDOW, "event_view");
-  GtkWidget *notebook = template_child (window, MIMIC_TYPE_WINDOW, "bottom_notebook");
+  GtkWidget *alarm_view = mimic_test_get_template_child (window, MIMIC_TYPE_WINDOW, "alarm_view");
+  GtkWidget *event_view = mimic_test_get_template_child (window, MIMIC_TYPE_WINDOW, "event_view");
+  GtkWidget *notebook = mimic_test_get_template_child (window, MIMIC_TYPE_WINDOW, "bottom_notebook");
   GListModel *columns = gtk_column_view_get_columns (GTK_COLUMN_VIEW (alarm_view));
   g_autoptr(GtkColumnViewColumn) device_column = g_list_model_get_item (columns, 1);
   GListModel *shown = G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (alarm_view)));
@@ -672,7 +662,7 @@ test_console_expected_from_runtime (void)
   MimicTwinStore *store = mimic_console_get_store (console);
   MimicTwinRuntime *runtime = mimic_console_get_twin_runtime (console);
   MimicDevicePage *page = mimic_window_get_device_page (MIMIC_WINDOW (window));
-  GtkWidget *residual = template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "residual_label");
+  GtkWidget *residual = mimic_test_get_template_child (GTK_WIDGET (page), MIMIC_TYPE_DEVICE_PAGE, "residual_label");
   gint64 t0 = g_get_real_time () - 60 * G_USEC_PER_SEC;
   MimicTwinExpectation expectation;
   g_autofree char *expected_text = NULL;
@@ -802,8 +792,8 @@ test_console_large_fleet (void)
   MimicTwinStore *store = mimic_console_get_store (console);
   g_autoptr(MimicUpdateBatch) batch = mimic_update_batch_new ();
   g_autoptr(MimicUpdateBatch) update = mimic_update_batch_new ();
-  GtkWidget *view = template_child (window, MIMIC_TYPE_WINDOW, "fleet_view");
-  GtkWidget *search = template_child (window, MIMIC_TYPE_WINDOW, "fleet_search");
+  GtkWidget *view = mimic_test_get_template_child (window, MIMIC_TYPE_WINDOW, "fleet_view");
+  GtkWidget *search = mimic_test_get_template_child (window, MIMIC_TYPE_WINDOW, "fleet_search");
   GtkAdjustment *vadjustment;
   GListModel *shown;
   gint64 now = g_get_real_time ();
@@ -866,7 +856,7 @@ main (int   argc,
       char *argv[])
 {
   int status;
-  g_autofree char *state = g_dir_make_tmp ("mimic-console-XXXXXX", NULL);
+  g_autofree char *state = mimic_test_make_temp_dir ("mimic-console-XXXXXX");
   g_autofree char *path = g_strjoin (G_SEARCHPATH_SEPARATOR_S, g_getenv ("MIMIC_BUILD_APPDIR"),
                                      g_getenv ("PATH"), NULL);
 
@@ -892,5 +882,6 @@ main (int   argc,
   status = g_test_run ();
   g_clear_pointer (&notification_summaries, g_ptr_array_unref);
   g_clear_object (&notification_bus);
+  mimic_test_remove_tree (state);
   return status;
 }

@@ -7,16 +7,14 @@
  */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "mimic-application.h"
 #include "mimic-command-panel.h"
 #include "mimic-test-gtk-utils.h"
+#include "mimic-test-utils.h"
 #include "mimic-trend-chart.h"
 #include "mimic-whatif-panel.h"
 #include "mimic-window.h"
@@ -32,17 +30,6 @@ typedef struct
   MimicTrendChart *chart;
   gint64           now_us;
 } Fixture;
-
-static GtkWidget *
-template_child (GtkWidget  *widget,
-                GType       type,
-                const char *name)
-{
-  GObject *child = gtk_widget_get_template_child (widget, type, name);
-
-  g_assert_nonnull (child);
-  return GTK_WIDGET (child);
-}
 
 static GtkWidget *
 find_descendant (GtkWidget *widget,
@@ -98,7 +85,7 @@ fixture_set_up (Fixture *fixture,
   fixture->window = GTK_WIDGET (mimic_window_new (NULL));
   console = mimic_window_get_console (MIMIC_WINDOW (fixture->window));
   fixture->page = mimic_window_get_device_page (MIMIC_WINDOW (fixture->window));
-  fixture->chart = MIMIC_TREND_CHART (template_child (GTK_WIDGET (fixture->page), MIMIC_TYPE_DEVICE_PAGE,
+  fixture->chart = MIMIC_TREND_CHART (mimic_test_get_template_child (GTK_WIDGET (fixture->page), MIMIC_TYPE_DEVICE_PAGE,
                                                       "trend_chart"));
   fixture->now_us = g_get_real_time ();
   feed_pump (console, fixture->now_us);
@@ -387,7 +374,7 @@ test_chart_span (void)
   gint64 from_us, to_us;
 
   fixture_set_up (&fixture, 1600, 1000);
-  dropdown = GTK_DROP_DOWN (template_child (GTK_WIDGET (fixture.page), MIMIC_TYPE_DEVICE_PAGE, "span_dropdown"));
+  dropdown = GTK_DROP_DOWN (mimic_test_get_template_child (GTK_WIDGET (fixture.page), MIMIC_TYPE_DEVICE_PAGE, "span_dropdown"));
   mimic_device_page_show_view (fixture.page, "trends");
   mimic_device_page_set_selected_sensor (fixture.page, "motor_current");
   g_signal_connect (fixture.page, "notify::trend-span", G_CALLBACK (on_notify), &notified);
@@ -509,12 +496,6 @@ test_prediction_reaches_edge (void)
   fixture_tear_down (&fixture);
 }
 
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* mimic-device with @kind ("--pumps" or "--racks") serving WebSocket on a
  * free loopback port; its URL in @url. */
 static GSubprocess *
@@ -522,30 +503,12 @@ spawn_simulator (const char  *kind,
                  const char  *command_log,
                  char       **url)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autofree char *program = g_build_filename (g_getenv ("MIMIC_BUILD_APPDIR"), "mimic-device", NULL);
-  g_autoptr(GDataInputStream) output = NULL;
-  g_autoptr(GError) error = NULL;
-  GSubprocess *process;
+  const char *args[] = { kind, "1", "--ws", "127.0.0.1:0", "--command-log", command_log, NULL };
+  guint port = 0;
+  GSubprocess *process = mimic_test_spawn_device (args, &port);
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  process = g_subprocess_launcher_spawn (launcher, &error, program, kind, "1", "--ws", "127.0.0.1:0",
-                                         "--command-log", command_log, NULL);
-  g_assert_no_error (error);
-  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  *url = NULL;
-  while (TRUE)
-    {
-      g_autofree char *line = g_data_input_stream_read_line (output, NULL, NULL, &error);
-
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-      if (g_str_has_prefix (line, "mimic-device: simulating"))
-        break;
-      if (g_str_has_prefix (line, "mimic-device: listening on "))
-        *url = g_strdup (line + strlen ("mimic-device: listening on "));
-    }
-  g_assert_nonnull (*url);
+  g_assert_cmpuint (port, >, 0);
+  *url = g_strdup_printf ("ws://127.0.0.1:%u/", port);
   return process;
 }
 
@@ -571,22 +534,12 @@ command_finished (gpointer data)
   return mimic_command_is_finished (MIMIC_COMMAND (data));
 }
 
-static gboolean
-log_names (const char *command_log,
-           const char *id)
-{
-  g_autofree char *text = NULL;
-  g_autofree char *needle = g_strdup_printf ("\"id\":\"%s\"", id);
-
-  return g_file_get_contents (command_log, &text, NULL, NULL) && strstr (text, needle) != NULL;
-}
-
 /* The console with two sources: the commands panel of a device from the
  * second one sends to the second simulator, not to the first source. */
 static void
 test_commands_two_sources (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("mimic-device-page-sources-XXXXXX", NULL);
+  g_autofree char *dir = mimic_test_make_temp_dir ("mimic-device-page-sources-XXXXXX");
   g_autofree char *pump_log = g_build_filename (dir, "pumps.jsonl", NULL);
   g_autofree char *rack_log = g_build_filename (dir, "racks.jsonl", NULL);
   g_autofree char *pump_url = NULL;
@@ -627,36 +580,13 @@ test_commands_two_sources (void)
   g_assert_no_error (error);
   g_assert_true (mimic_test_wait_until (command_finished, command, 20000));
   g_assert_cmpint (mimic_command_get_state (command), ==, MIMIC_COMMAND_STATE_ACKNOWLEDGED);
-  g_assert_true (log_names (rack_log, mimic_command_get_id (command)));
-  g_assert_false (log_names (pump_log, mimic_command_get_id (command)));
+  g_assert_cmpuint (mimic_test_count_executions (rack_log, mimic_command_get_id (command)), >, 0);
+  g_assert_cmpuint (mimic_test_count_executions (pump_log, mimic_command_get_id (command)), ==, 0);
 
   gtk_window_destroy (GTK_WINDOW (window));
-  g_subprocess_send_signal (pumps, SIGTERM);
-  g_subprocess_send_signal (racks, SIGTERM);
-  g_subprocess_wait (pumps, NULL, NULL);
-  g_subprocess_wait (racks, NULL, NULL);
-  g_remove (pump_log);
-  g_remove (rack_log);
-  g_rmdir (dir);
-}
-
-/* Removes what the console left in its state directory. */
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_remove (child);
-    }
-  g_rmdir (path);
+  mimic_test_stop_device (pumps);
+  mimic_test_stop_device (racks);
+  mimic_test_remove_tree (dir);
 }
 
 int
@@ -664,7 +594,7 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GtkCssProvider) css = NULL;
-  g_autofree char *state = g_dir_make_tmp ("mimic-device-page-XXXXXX", NULL);
+  g_autofree char *state = mimic_test_make_temp_dir ("mimic-device-page-XXXXXX");
   int status;
 
   /* The console's audit log goes to a throwaway state directory. */
@@ -683,6 +613,7 @@ main (int   argc,
   g_test_add_func ("/mimic/device-page/commands-two-sources", test_commands_two_sources);
 
   status = g_test_run ();
-  remove_tree (state);
+  /* What the console left in its state directory goes too. */
+  mimic_test_remove_tree (state);
   return status;
 }
