@@ -13,7 +13,8 @@ test_update_batch_collects_updates (void)
 {
   g_autoptr(MimicUpdateBatch) batch = mimic_update_batch_new ();
   char device[] = "pump-001";
-  const MimicSample *first, *second;
+  const MimicSample *first, *second, *all;
+  guint n_all;
 
   g_assert_true (mimic_update_batch_is_empty (batch));
 
@@ -40,6 +41,11 @@ test_update_batch_collects_updates (void)
   /* Repeated ids are stored once. */
   g_assert_true (first->device_id == second->device_id);
   g_assert_cmpint (second->quality, ==, MIMIC_QUALITY_OUT_OF_RANGE);
+  /* All at once: the same samples, in the same order. */
+  all = mimic_update_batch_peek_samples (batch, &n_all);
+  g_assert_cmpuint (n_all, ==, 2);
+  g_assert_true (&all[0] == first);
+  g_assert_true (&all[1] == second);
 
   g_assert_cmpuint (mimic_update_batch_get_n_presence (batch), ==, 1);
   g_assert_cmpint (mimic_update_batch_get_presence (batch, 0)->presence, ==, MIMIC_PRESENCE_ONLINE);

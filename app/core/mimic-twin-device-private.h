@@ -34,6 +34,11 @@ gboolean         mimic_twin_device_end_changes         (MimicTwinDevice         
 gboolean         mimic_twin_device_apply_sample        (MimicTwinDevice            *self,
                                                         const MimicSample          *sample,
                                                         gint64                      received_us);
+/* Applies consecutive samples of this device; returns how many it refused. */
+guint            mimic_twin_device_apply_samples       (MimicTwinDevice            *self,
+                                                        const MimicSample          *samples,
+                                                        guint                       n_samples,
+                                                        gint64                      received_us);
 void             mimic_twin_device_apply_presence      (MimicTwinDevice            *self,
                                                         const MimicPresenceUpdate  *update,
                                                         gint64                      received_us);

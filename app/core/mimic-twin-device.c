@@ -681,21 +681,19 @@ mimic_twin_device_has_sensor (MimicTwinDevice *self,
   return g_hash_table_contains (self->sensors, sensor_id);
 }
 
-gboolean
-mimic_twin_device_apply_sample (MimicTwinDevice   *self,
-                                const MimicSample *sample,
-                                gint64             received_us)
+/* One sample, all but the device's last-seen time, which the caller sets
+ * once for all the samples it applies. */
+static inline gboolean
+apply_sample_to_sensor (MimicTwinDevice   *self,
+                        const MimicSample *sample,
+                        gint64             received_us)
 {
   Sensor *sensor;
-  gboolean created;
-
-  g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), FALSE);
-  g_return_val_if_fail (sample != NULL, FALSE);
 
   if (!isfinite (sample->value))
     return FALSE;
 
-  sensor = ensure_sensor (self, sample->sensor_id, &created);
+  sensor = ensure_sensor (self, sample->sensor_id, NULL);
   if (sensor == NULL)
     return FALSE;
   /* A sample from a clock far ahead would push the history's rings past
@@ -703,7 +701,6 @@ mimic_twin_device_apply_sample (MimicTwinDevice   *self,
   if (sample->timestamp_us <= received_us + MIMIC_HISTORY_MAX_CLOCK_AHEAD)
     mimic_history_add (sensor->history, sample->timestamp_us, sample->value);
   sensor->received_us = MAX (sensor->received_us, received_us);
-  set_last_seen (self, received_us);
 
   /* An older sample than the one shown arrived late: it belongs in the
    * history, not on the display. Unless the one shown came from a clock
@@ -724,6 +721,44 @@ mimic_twin_device_apply_sample (MimicTwinDevice   *self,
     }
 
   return TRUE;
+}
+
+gboolean
+mimic_twin_device_apply_sample (MimicTwinDevice   *self,
+                                const MimicSample *sample,
+                                gint64             received_us)
+{
+  g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), FALSE);
+  g_return_val_if_fail (sample != NULL, FALSE);
+
+  if (!apply_sample_to_sensor (self, sample, received_us))
+    return FALSE;
+
+  set_last_seen (self, received_us);
+  return TRUE;
+}
+
+/* The store hands over a device's samples together: one type check and
+ * one last-seen update per message rather than per value. */
+guint
+mimic_twin_device_apply_samples (MimicTwinDevice   *self,
+                                 const MimicSample *samples,
+                                 guint              n_samples,
+                                 gint64             received_us)
+{
+  guint n_refused = 0;
+
+  g_return_val_if_fail (MIMIC_IS_TWIN_DEVICE (self), n_samples);
+  g_return_val_if_fail (samples != NULL || n_samples == 0, n_samples);
+
+  for (guint i = 0; i < n_samples; i++)
+    if (!apply_sample_to_sensor (self, &samples[i], received_us))
+      n_refused++;
+
+  if (n_refused < n_samples)
+    set_last_seen (self, received_us);
+
+  return n_refused;
 }
 
 void

@@ -427,6 +427,7 @@ apply_one (MimicTwinStore   *self,
 {
   DeviceCache cache = { NULL, NULL, mimic_update_batch_get_source (batch) };
   guint64 refused = 0, refused_samples = 0;
+  const MimicSample *samples;
   MimicTwinDevice *device;
   guint n;
 
@@ -454,14 +455,19 @@ apply_one (MimicTwinStore   *self,
         refused++;
     }
 
-  n = mimic_update_batch_get_n_samples (batch);
-  for (guint i = 0; i < n; i++)
+  /* A message's samples sit together in the batch with one interned
+   * device id: each such run goes to its device in one call. */
+  samples = mimic_update_batch_peek_samples (batch, &n);
+  for (guint i = 0, run; i < n; i += run)
     {
-      const MimicSample *sample = mimic_update_batch_get_sample (batch, i);
+      for (run = 1; i + run < n && samples[i + run].device_id == samples[i].device_id; run++)
+        ;
 
-      device = cached_device (self, &cache, sample->device_id);
-      if (device == NULL || !mimic_twin_device_apply_sample (device, sample, received_us))
-        refused_samples++;
+      device = cached_device (self, &cache, samples[i].device_id);
+      if (device == NULL)
+        refused_samples += run;
+      else
+        refused_samples += mimic_twin_device_apply_samples (device, samples + i, run, received_us);
     }
   self->n_applied_samples += n - refused_samples;
 

@@ -282,6 +282,19 @@ DEFINE_ACCESSORS (MimicBirth, births, birth, births)
 DEFINE_ACCESSORS (MimicParameterUpdate, parameters, parameter, parameters)
 DEFINE_ACCESSORS (MimicSequenceGap, sequence_gaps, sequence_gap, gaps)
 
+/* All samples at once, in the order they were added: for whoever walks
+ * them all, without a call per sample. */
+const MimicSample *
+mimic_update_batch_peek_samples (MimicUpdateBatch *self,
+                                 guint            *n_samples)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (n_samples != NULL, NULL);
+
+  *n_samples = self->samples->len;
+  return (const MimicSample *) (gconstpointer) self->samples->data;
+}
+
 const char *
 mimic_quality_to_string (MimicQuality quality)
 {

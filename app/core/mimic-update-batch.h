@@ -109,6 +109,8 @@ void                         mimic_update_batch_add_sequence_gap (MimicUpdateBat
 guint                        mimic_update_batch_get_n_samples   (MimicUpdateBatch *self);
 const MimicSample           *mimic_update_batch_get_sample      (MimicUpdateBatch *self,
                                                                  guint             index);
+const MimicSample           *mimic_update_batch_peek_samples    (MimicUpdateBatch *self,
+                                                                 guint            *n_samples);
 guint                        mimic_update_batch_get_n_presence  (MimicUpdateBatch *self);
 const MimicPresenceUpdate   *mimic_update_batch_get_presence    (MimicUpdateBatch *self,
                                                                  guint             index);
