@@ -506,6 +506,51 @@ test_decoder_random_bytes (Fixture       *fixture,
     g_assert_true (isfinite (mimic_update_batch_get_sample (fixture->batch, i)->value));
 }
 
+/* Sensors come in a different order, a sensor unknown at a position that
+ * held a known one, and a range that changes between messages: each value
+ * is still judged by its own sensor's current range. */
+static void
+test_decoder_ranges_follow_sensors (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  const char *messages[] = {
+    "{\"seq\":1,\"values\":{\"flow\":50,\"speed\":5000}}",
+    "{\"seq\":2,\"values\":{\"speed\":50,\"flow\":5000}}",
+    "{\"seq\":3,\"values\":{\"level\":1,\"flow\":50}}",
+    "{\"seq\":4,\"values\":{\"flow\":50,\"speed\":5000}}",
+  };
+  const struct
+  {
+    const char   *sensor;
+    MimicQuality  quality;
+  } expected[] = {
+    { "flow", MIMIC_QUALITY_GOOD }, { "speed", MIMIC_QUALITY_OUT_OF_RANGE },
+    { "speed", MIMIC_QUALITY_GOOD }, { "flow", MIMIC_QUALITY_OUT_OF_RANGE },
+    { "flow", MIMIC_QUALITY_GOOD },
+    /* After flow's range narrowed to 0..10. */
+    { "flow", MIMIC_QUALITY_OUT_OF_RANGE }, { "speed", MIMIC_QUALITY_OUT_OF_RANGE },
+  };
+
+  born_pump (fixture);
+  for (guint i = 0; i < G_N_ELEMENTS (messages); i++)
+    {
+      if (i == 3)
+        mimic_telemetry_decoder_add_sensor (fixture->decoder, "pump", "flow", 0, 10);
+      memset (&fixture->result, 0, sizeof fixture->result);
+      g_assert_true (decode (fixture, "plant/p1/telemetry", messages[i]));
+      g_assert_cmpuint (fixture->result.rejections[MIMIC_REJECTION_UNKNOWN_SENSOR], ==, i == 2 ? 1 : 0);
+    }
+
+  g_assert_cmpuint (mimic_update_batch_get_n_samples (fixture->batch), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      const MimicSample *sample = mimic_update_batch_get_sample (fixture->batch, i);
+
+      g_assert_cmpstr (sample->sensor_id, ==, expected[i].sensor);
+      g_assert_cmpint (sample->quality, ==, expected[i].quality);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -516,6 +561,7 @@ main (int   argc,
   g_test_add ("/mimic/telemetry-decoder/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
   ADD ("telemetry", test_decoder_telemetry);
+  ADD ("ranges-follow-sensors", test_decoder_ranges_follow_sensors);
   ADD ("timestamps", test_decoder_timestamps);
   ADD ("sequence", test_decoder_sequence);
   ADD ("bad-values", test_decoder_bad_values);

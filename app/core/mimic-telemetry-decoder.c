@@ -26,6 +26,8 @@ typedef struct
   double maximum;
 } SensorRange;
 
+#define RANGE_CACHE_SIZE 64
+
 typedef struct
 {
   char     *asset_type;
@@ -68,6 +70,15 @@ struct _MimicTelemetryDecoder
   JsonParser *parser;
   /* Native telemetry read without a tree (see decode_streamed_telemetry()). */
   gboolean    streaming;
+
+  /* The ranges of the last streamed message's sensors, by position in its
+   * "values": devices send their sensors in the same order every time, so
+   * a string comparison replaces a hash lookup per value. The ids and
+   * ranges belong to range_cache_sensors (in asset_types); adding a sensor
+   * empties the cache, as it may free them. */
+  GHashTable        *range_cache_sensors;
+  const char        *range_cache_ids[RANGE_CACHE_SIZE];
+  const SensorRange *range_cache[RANGE_CACHE_SIZE];
 };
 
 typedef enum
@@ -233,6 +244,7 @@ mimic_telemetry_decoder_add_sensor (MimicTelemetryDecoder *self,
   range->minimum = minimum;
   range->maximum = maximum;
   g_hash_table_replace (sensors, g_strdup (sensor_id), range);
+  self->range_cache_sensors = NULL;
 }
 
 static DeviceState *
@@ -764,6 +776,26 @@ lookup_asset_sensors (MimicTelemetryDecoder *self,
   return asset_type != NULL ? g_hash_table_lookup (self->asset_types, asset_type) : NULL;
 }
 
+/* Adds one sample whose sensor is known (range is NULL when the asset
+ * type describes no sensors), flagged when it is out of range. */
+static void
+add_sample_in_range (const SensorRange     *range,
+                     const char            *device_id,
+                     const char            *sensor_id,
+                     gint64                 timestamp_us,
+                     double                 value,
+                     MimicUpdateBatch      *batch,
+                     MimicDecodeResult     *result)
+{
+  MimicQuality quality = MIMIC_QUALITY_GOOD;
+
+  if (range != NULL && (value < range->minimum || value > range->maximum))
+    quality = MIMIC_QUALITY_OUT_OF_RANGE;
+
+  mimic_update_batch_add_sample (batch, device_id, sensor_id, timestamp_us, value, quality);
+  result->n_values++;
+}
+
 /* Adds one sample after the checks every value goes through. */
 static void
 add_checked_sample (GHashTable            *asset_sensors,
@@ -775,7 +807,6 @@ add_checked_sample (GHashTable            *asset_sensors,
                     MimicDecodeResult     *result)
 {
   const SensorRange *range = NULL;
-  MimicQuality quality = MIMIC_QUALITY_GOOD;
 
   if (asset_sensors != NULL && (range = g_hash_table_lookup (asset_sensors, sensor_id)) == NULL)
     {
@@ -783,11 +814,45 @@ add_checked_sample (GHashTable            *asset_sensors,
       return;
     }
 
-  if (range != NULL && (value < range->minimum || value > range->maximum))
-    quality = MIMIC_QUALITY_OUT_OF_RANGE;
+  add_sample_in_range (range, device_id, sensor_id, timestamp_us, value, batch, result);
+}
 
-  mimic_update_batch_add_sample (batch, device_id, sensor_id, timestamp_us, value, quality);
-  result->n_values++;
+/* The range of the sensor at @position in a streamed message's values,
+ * as add_checked_sample() looks it up, through the cache by position.
+ * Returns FALSE when @asset_sensors does not describe the sensor. */
+static gboolean
+find_range_at (MimicTelemetryDecoder  *self,
+               GHashTable             *asset_sensors,
+               guint                   position,
+               const char             *sensor_id,
+               const SensorRange     **range)
+{
+  gpointer id, found;
+
+  if (position < RANGE_CACHE_SIZE && self->range_cache_sensors == asset_sensors &&
+      self->range_cache_ids[position] != NULL &&
+      strcmp (self->range_cache_ids[position], sensor_id) == 0)
+    {
+      *range = self->range_cache[position];
+      return TRUE;
+    }
+
+  if (!g_hash_table_lookup_extended (asset_sensors, sensor_id, &id, &found))
+    return FALSE;
+
+  if (position < RANGE_CACHE_SIZE)
+    {
+      if (self->range_cache_sensors != asset_sensors)
+        {
+          memset (self->range_cache_ids, 0, sizeof self->range_cache_ids);
+          self->range_cache_sensors = asset_sensors;
+        }
+      self->range_cache_ids[position] = id;
+      self->range_cache[position] = found;
+    }
+
+  *range = found;
+  return TRUE;
 }
 
 static DeviceState *
@@ -1208,6 +1273,8 @@ decode_streamed_telemetry (MimicTelemetryDecoder *self,
   for (guint i = 0; i < message.n_sensors; i++)
     {
       const StreamedSensor *sensor = &message.sensors[i];
+      const SensorRange *range = NULL;
+      const char *sensor_id;
 
       if (sensor->value.kind != MEMBER_NUMBER)
         {
@@ -1220,8 +1287,14 @@ decode_streamed_telemetry (MimicTelemetryDecoder *self,
           continue;
         }
 
-      add_checked_sample (asset_sensors, device_id, message.keys + sensor->key_offset, timestamp_us,
-                          sensor->value.number, batch, result);
+      sensor_id = message.keys + sensor->key_offset;
+      if (asset_sensors != NULL && !find_range_at (self, asset_sensors, i, sensor_id, &range))
+        {
+          result->rejections[MIMIC_REJECTION_UNKNOWN_SENSOR]++;
+          continue;
+        }
+
+      add_sample_in_range (range, device_id, sensor_id, timestamp_us, sensor->value.number, batch, result);
     }
 
   return result->n_values > 0 ? STREAMED_CONTRIBUTED : STREAMED_REFUSED;
