@@ -310,6 +310,16 @@ feed_disconnected (gpointer data)
   return mimic_feed_get_state (MIMIC_FEED (data)) != MIMIC_FEED_STATE_CONNECTED;
 }
 
+/* Whether a command to the device would go out now: connected, online,
+ * and seen on the current link (the manager's own condition). */
+static gboolean
+device_commandable (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return mimic_command_manager_validate (fixture->manager, DEVICE_ID, "maintenance_done", NULL, NULL);
+}
+
 static gboolean
 command_finished (gpointer data)
 {
@@ -629,7 +639,10 @@ test_selection_dropped_on_disconnect (Fixture       *fixture,
   g_assert_true (mimic_test_broker_start (fixture->broker, &error));
   g_assert_no_error (error);
   iterate_until (feed_connected, fixture->feed);
-  iterate_until (device_online, fixture);
+  /* The console is back before the device, whose presence may still say
+   * online from before the restart: wait until it has been seen again,
+   * as a command sent before that would be lost. */
+  iterate_until (device_commandable, fixture);
 
   /* The operate of the lost selection is refused and sends nothing. */
   refused = mimic_command_manager_send (fixture->manager, DEVICE_ID, "maintenance_done", NULL, 0, &error);
@@ -642,6 +655,38 @@ test_selection_dropped_on_disconnect (Fixture       *fixture,
   g_assert_true (mimic_command_manager_select (fixture->manager, DEVICE_ID, "maintenance_done", NULL, &error));
   command = mimic_command_manager_send (fixture->manager, DEVICE_ID, "maintenance_done", NULL, 0, &error);
   g_assert_no_error (error);
+  iterate_until (command_finished, command);
+  g_assert_cmpint (mimic_command_get_state (command), ==, MIMIC_COMMAND_STATE_ACKNOWLEDGED);
+}
+
+/* After a broker restart the console is back before the device: until
+ * the device has been seen on the new link a command would be lost (the
+ * broker has not seen its subscription again), so it is refused at once,
+ * whatever presence the twin still shows; once the device's birth has
+ * come, it goes through. The device is held, so it cannot come back
+ * before the console does. */
+static void
+test_refused_until_device_seen (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(JsonObject) arguments = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MimicCommand) refused = NULL;
+  g_autoptr(MimicCommand) command = NULL;
+
+  g_subprocess_send_signal (fixture->device, SIGSTOP);
+  restart_broker (fixture);
+
+  json_object_set_double_member (arguments, "speed", 880);
+  refused = mimic_command_manager_send (fixture->manager, DEVICE_ID, "set_speed", arguments, 5.0, &error);
+  g_assert_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_OFFLINE);
+  g_assert_null (refused);
+  g_clear_error (&error);
+  g_assert_cmpuint (g_list_model_get_n_items (mimic_command_manager_get_commands (fixture->manager)), ==, 0);
+
+  g_subprocess_send_signal (fixture->device, SIGCONT);
+  iterate_until (device_commandable, fixture);
+  command = send_speed (fixture, 880, 5.0);
   iterate_until (command_finished, command);
   g_assert_cmpint (mimic_command_get_state (command), ==, MIMIC_COMMAND_STATE_ACKNOWLEDGED);
 }
@@ -796,6 +841,8 @@ main (int   argc,
   g_test_add ("/mimic/command/lifecycle/resend-when-device-returns", Fixture,
               GINT_TO_POINTER (DEVICE_SIMULATOR_BEHIND_PROXY), fixture_set_up, test_resend_when_device_returns,
               fixture_tear_down);
+  g_test_add ("/mimic/command/lifecycle/refused-until-device-seen", Fixture,
+              GINT_TO_POINTER (DEVICE_SIMULATOR), fixture_set_up, test_refused_until_device_seen, fixture_tear_down);
   g_test_add ("/mimic/command/lifecycle/selection-dropped-on-disconnect", Fixture,
               GINT_TO_POINTER (DEVICE_SIMULATOR), fixture_set_up, test_selection_dropped_on_disconnect, fixture_tear_down);
   g_test_add ("/mimic/command/lifecycle/expired-when-offline", Fixture,

@@ -76,6 +76,9 @@ struct _MimicCommandManager
   GHashTable         *pending;       /* id → Pending */
   GHashTable         *selections;    /* device id → Selection */
   GHashTable         *deduplicates;  /* device id → GINT_TO_POINTER (TRUE/FALSE) */
+  /* Devices whose source lost its link, not seen since (no birth on the
+   * new link): the broker may not know them yet (see unconfirm_devices()). */
+  GHashTable         *unconfirmed;   /* device id set */
 
   guint64             n_malformed;   /* atomic: counted on the feed's thread too */
   guint64             n_unmatched;
@@ -194,6 +197,7 @@ dispatch_event (gpointer data)
     {
       g_hash_table_replace (self->deduplicates, g_strdup (event->topic_device),
                             GINT_TO_POINTER (event->deduplicates));
+      g_hash_table_remove (self->unconfirmed, event->topic_device);
       resend_after_reconnect (self, event->topic_device);
       return G_SOURCE_REMOVE;
     }
@@ -626,6 +630,32 @@ resend_after_reconnect (MimicCommandManager *self,
     }
 }
 
+/* Once a link is lost, whether its devices can be reached is not known
+ * until each is seen again: the console is often back before them (after
+ * a broker restart the broker has forgotten their subscriptions until
+ * they reconnect), and their presence in the twin may still say online,
+ * as the broker need not publish their Wills when it goes. A command sent
+ * in between would be lost and time out, so it is refused until the
+ * device's birth comes on the new link (retained, or sent when it
+ * reconnects). */
+static void
+unconfirm_devices (MimicCommandManager *self,
+                   MimicFeed           *feed)
+{
+  GHashTableIter iter;
+  const char *device_id;
+
+  /* The devices that sent a birth are those commands can go to. */
+  g_hash_table_iter_init (&iter, self->deduplicates);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &device_id, NULL))
+    {
+      MimicFeed *device_feed = feed_for_device (self, device_id);
+
+      if (device_feed == NULL || device_feed == feed)
+        g_hash_table_add (self->unconfirmed, g_strdup (device_id));
+    }
+}
+
 static void
 on_feed_state (MimicFeed           *feed,
                GParamSpec          *pspec,
@@ -637,6 +667,8 @@ on_feed_state (MimicFeed           *feed,
 
   if (mimic_feed_get_state (feed) == MIMIC_FEED_STATE_CONNECTED)
     return;
+
+  unconfirm_devices (self, feed);
 
   /* A selection is a promise about the link to the device; it does not
    * survive losing that link. Devices of the other sources keep theirs. */
@@ -799,6 +831,7 @@ mimic_command_manager_finalize (GObject *object)
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->selections, g_hash_table_unref);
   g_clear_pointer (&self->deduplicates, g_hash_table_unref);
+  g_clear_pointer (&self->unconfirmed, g_hash_table_unref);
   g_clear_pointer (&self->feeds, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
@@ -880,6 +913,7 @@ mimic_command_manager_init (MimicCommandManager *self)
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, pending_free);
   self->selections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, selection_free);
   self->deduplicates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->unconfirmed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->feeds = g_ptr_array_new_with_free_func (feed_link_free);
   self->context = g_main_context_ref_thread_default ();
 }
@@ -1270,6 +1304,12 @@ validate (MimicCommandManager  *self,
                    mimic_twin_device_get_presence (device) == MIMIC_PRESENCE_OFFLINE ?
                    _("The device “%s” is offline") : _("Whether the device “%s” is online is not known"),
                    device_id);
+      return NULL;
+    }
+  if (g_hash_table_contains (self->unconfirmed, device_id))
+    {
+      g_set_error (error, MIMIC_COMMAND_ERROR, MIMIC_COMMAND_ERROR_OFFLINE,
+                   _("The device “%s” has not been seen again since the connection came back"), device_id);
       return NULL;
     }
 
