@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "mimic-paths.h"
 #include "mimic-test-utils.h"
 
 #define LISTENING_PREFIX "mimic-device: listening on ws://127.0.0.1:"
@@ -42,6 +43,23 @@ mimic_test_make_temp_dir (const char *name_template)
   g_assert_no_error (error);
   g_assert_nonnull (dir);
   return dir;
+}
+
+void
+mimic_test_temp_file_init (MimicTestTempFile *temp,
+                           const char        *dir_template,
+                           const char        *file_name)
+{
+  temp->dir = mimic_test_make_temp_dir (dir_template);
+  temp->path = g_build_filename (temp->dir, file_name, NULL);
+}
+
+void
+mimic_test_temp_file_clear (MimicTestTempFile *temp)
+{
+  mimic_test_remove_tree (temp->dir);
+  g_clear_pointer (&temp->dir, g_free);
+  g_clear_pointer (&temp->path, g_free);
 }
 
 void
@@ -151,6 +169,24 @@ mimic_test_count_executions (const char *command_log,
   for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
     n++;
   return n;
+}
+
+gboolean
+mimic_test_feed_is_connected (gpointer feed)
+{
+  return mimic_feed_get_state (MIMIC_FEED (feed)) == MIMIC_FEED_STATE_CONNECTED;
+}
+
+MimicAssetRegistry *
+mimic_test_load_sample_assets (void)
+{
+  g_autofree char *asset_dir = mimic_paths_get_asset_dir ();
+  g_autoptr(GError) error = NULL;
+  MimicAssetRegistry *registry = mimic_asset_registry_new ();
+
+  g_assert_true (mimic_asset_registry_load_directory (registry, asset_dir, &error));
+  g_assert_no_error (error);
+  return registry;
 }
 
 static void

@@ -21,6 +21,19 @@ gboolean     mimic_test_iterate_until        (MimicTestPredicate   done,
                                               gpointer             data,
                                               gint64               timeout_us);
 
+/* One file in a temporary directory of its own, as a fixture. */
+typedef struct
+{
+  char *dir;
+  char *path;
+} MimicTestTempFile;
+
+void         mimic_test_temp_file_init       (MimicTestTempFile   *temp,
+                                              const char          *dir_template,
+                                              const char          *file_name);
+/* Removes the directory with whatever a test left in it. */
+void         mimic_test_temp_file_clear      (MimicTestTempFile   *temp);
+
 /* A new directory under the temporary directory, or the test fails. */
 char        *mimic_test_make_temp_dir        (const char          *name_template);
 /* Removes @path and, if it is a directory, all it holds. */
@@ -46,6 +59,11 @@ void         mimic_test_stop_device_cleanly  (GSubprocess         *process);
 guint        mimic_test_count_executions     (const char          *command_log,
                                               const char          *id);
 
+/* A predicate for mimic_test_iterate_until(): @feed is connected. */
+gboolean     mimic_test_feed_is_connected    (gpointer             feed);
+/* A registry with the sample asset descriptions, or the test fails. */
+MimicAssetRegistry *
+             mimic_test_load_sample_assets   (void);
 /* Decodes @feed's telemetry with @registry's asset types (if not NULL)
  * and queues its batches into @store, as the console does. */
 void         mimic_test_feed_into_store      (MimicFeed           *feed,

@@ -15,27 +15,20 @@
 
 #define T0 (G_GINT64_CONSTANT (1764172800) * G_USEC_PER_SEC)
 
-typedef struct
-{
-  char *dir;
-  char *path;
-} Fixture;
+typedef MimicTestTempFile Fixture;
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->dir = mimic_test_make_temp_dir ("mimic-alarm-journal-XXXXXX");
-  fixture->path = g_build_filename (fixture->dir, "alarms.db", NULL);
+  mimic_test_temp_file_init (fixture, "mimic-alarm-journal-XXXXXX", "alarms.db");
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  mimic_test_remove_tree (fixture->dir);
-  g_free (fixture->path);
-  g_free (fixture->dir);
+  mimic_test_temp_file_clear (fixture);
 }
 
 static void

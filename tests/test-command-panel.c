@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "mimic-command-panel.h"
-#include "mimic-paths.h"
 #include "mimic-test-gtk-utils.h"
 #include "mimic-test-utils.h"
 #include "mimic-twin-store.h"
@@ -35,12 +34,6 @@ typedef struct
   GtkWidget           *panel;
   GPtrArray           *states;     /* "node-path state" as signalled */
 } Fixture;
-
-static gboolean
-feed_connected (gpointer data)
-{
-  return mimic_feed_get_state (MIMIC_FEED (data)) == MIMIC_FEED_STATE_CONNECTED;
-}
 
 static gboolean
 device_ready (gpointer data)
@@ -68,13 +61,10 @@ on_command_state_changed (MimicCommandPanel *panel,
 static void
 load_asset_and_model (Fixture *fixture)
 {
-  g_autofree char *asset_dir = mimic_paths_get_asset_dir ();
   g_autoptr(GError) error = NULL;
   GPtrArray *names;
 
-  fixture->registry = mimic_asset_registry_new ();
-  g_assert_true (mimic_asset_registry_load_directory (fixture->registry, asset_dir, &error));
-  g_assert_no_error (error);
+  fixture->registry = mimic_test_load_sample_assets ();
   fixture->asset = g_object_ref (mimic_asset_registry_lookup (fixture->registry, "pump-skid"));
   fixture->model = mimic_model_new_for_name (mimic_asset_get_model_name (fixture->asset), &error);
   g_assert_no_error (error);
@@ -148,7 +138,7 @@ live_set_up (Fixture       *fixture,
   fixture->manager = mimic_command_manager_new (fixture->feed, fixture->store, fixture->registry, fixture->audit_log);
   mimic_command_manager_set_operator_name (fixture->manager, "alice");
   mimic_feed_start_async (fixture->feed, NULL, NULL, NULL);
-  g_assert_true (mimic_test_wait_until (feed_connected, fixture->feed, WAIT_MS));
+  g_assert_true (mimic_test_wait_until (mimic_test_feed_is_connected, fixture->feed, WAIT_MS));
   g_assert_true (mimic_test_wait_until (device_ready, fixture, WAIT_MS));
 
   show_panel (fixture);

@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "mimic-command-manager.h"
-#include "mimic-paths.h"
 #include "mimic-recording-writer.h"
 #include "mimic-replay-feed.h"
 #include "mimic-test-utils.h"
@@ -43,12 +42,6 @@ typedef struct
   Source               pumps;
   Source               racks;
 } Fixture;
-
-static gboolean
-feed_connected (gpointer data)
-{
-  return mimic_feed_get_state (MIMIC_FEED (data)) == MIMIC_FEED_STATE_CONNECTED;
-}
 
 static gboolean
 command_finished (gpointer data)
@@ -97,7 +90,7 @@ source_start (Fixture    *fixture,
   g_assert_no_error (error);
   mimic_test_feed_into_store (source->feed, fixture->registry, fixture->store);
   mimic_feed_start_async (source->feed, NULL, NULL, NULL);
-  g_assert_true (mimic_test_iterate_until (feed_connected, source->feed, WAIT_TIMEOUT_US));
+  g_assert_true (mimic_test_iterate_until (mimic_test_feed_is_connected, source->feed, WAIT_TIMEOUT_US));
 }
 
 static void
@@ -116,15 +109,12 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autofree char *asset_dir = mimic_paths_get_asset_dir ();
   g_autoptr(GError) error = NULL;
   DeviceWait pump = { NULL, "pump-001" }, rack = { NULL, "rack-001" };
 
   fixture->dir = mimic_test_make_temp_dir ("mimic-command-routing-XXXXXX");
   fixture->audit_path = g_build_filename (fixture->dir, "audit.db", NULL);
-  fixture->registry = mimic_asset_registry_new ();
-  g_assert_true (mimic_asset_registry_load_directory (fixture->registry, asset_dir, &error));
-  g_assert_no_error (error);
+  fixture->registry = mimic_test_load_sample_assets ();
   fixture->store = mimic_twin_store_new ();
   fixture->audit_log = mimic_audit_log_open (fixture->audit_path, &error);
   g_assert_no_error (error);

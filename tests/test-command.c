@@ -50,12 +50,6 @@ device_online (gpointer data)
 }
 
 static gboolean
-feed_started (gpointer data)
-{
-  return mimic_feed_get_state (MIMIC_FEED (data)) == MIMIC_FEED_STATE_CONNECTED;
-}
-
-static gboolean
 command_finished (gpointer data)
 {
   return mimic_command_is_finished (MIMIC_COMMAND (data));
@@ -67,7 +61,6 @@ fixture_set_up (Fixture       *fixture,
 {
   static int counter;
   g_autoptr(GError) error = NULL;
-  g_autofree char *asset_dir = mimic_paths_get_asset_dir ();
   g_autofree char *url = NULL;
 
   fixture->dir = mimic_test_make_temp_dir ("mimic-command-XXXXXX");
@@ -81,9 +74,7 @@ fixture_set_up (Fixture       *fixture,
     fixture->device = mimic_test_spawn_device (args, NULL);
   }
 
-  fixture->registry = mimic_asset_registry_new ();
-  g_assert_true (mimic_asset_registry_load_directory (fixture->registry, asset_dir, &error));
-  g_assert_no_error (error);
+  fixture->registry = mimic_test_load_sample_assets ();
   url = g_strdup_printf ("%s/%s", mimic_test_broker_get_url (shared_broker), fixture->root);
   fixture->feed = mimic_feed_new_for_url (url, &error);
   g_assert_no_error (error);
@@ -95,7 +86,7 @@ fixture_set_up (Fixture       *fixture,
   mimic_command_manager_set_operator_name (fixture->manager, "alice");
 
   mimic_feed_start_async (fixture->feed, NULL, NULL, NULL);
-  g_assert_true (mimic_test_iterate_until (feed_started, fixture->feed, WAIT_TIMEOUT_US));
+  g_assert_true (mimic_test_iterate_until (mimic_test_feed_is_connected, fixture->feed, WAIT_TIMEOUT_US));
   g_assert_true (mimic_test_iterate_until (device_online, fixture, WAIT_TIMEOUT_US));
 }
 

@@ -12,28 +12,20 @@
 #include "mimic-test-utils.h"
 #include "mimic-twin-store.h"
 
-typedef struct
-{
-  char *dir;
-  char *path;
-} Fixture;
+typedef MimicTestTempFile Fixture;
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->dir = mimic_test_make_temp_dir ("mimic-history-db-XXXXXX");
-  fixture->path = g_build_filename (fixture->dir, "history.db", NULL);
+  mimic_test_temp_file_init (fixture, "mimic-history-db-XXXXXX", "history.db");
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  /* Whatever a test left in it. */
-  mimic_test_remove_tree (fixture->dir);
-  g_free (fixture->dir);
-  g_free (fixture->path);
+  mimic_test_temp_file_clear (fixture);
 }
 
 static gint64

@@ -22,10 +22,9 @@ typedef struct Record Record;
 
 typedef struct
 {
-  char              *dir;
-  char              *path;
-  /* For the tests that take the writer_fixture: a writer on @path (NORMAL,
-   * the items table) and what its done functions saw. */
+  MimicTestTempFile  temp;
+  /* For the tests that take the writer_fixture: a writer on @temp.path
+   * (NORMAL, the items table) and what its done functions saw. */
   MimicSqliteWriter *writer;
   Record            *record;
 } Fixture;
@@ -66,17 +65,14 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->dir = mimic_test_make_temp_dir ("mimic-sqlite-writer-XXXXXX");
-  fixture->path = g_build_filename (fixture->dir, "items.db", NULL);
+  mimic_test_temp_file_init (&fixture->temp, "mimic-sqlite-writer-XXXXXX", "items.db");
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  mimic_test_remove_tree (fixture->dir);
-  g_free (fixture->path);
-  g_free (fixture->dir);
+  mimic_test_temp_file_clear (&fixture->temp);
 }
 
 /* What the done functions saw, in the order they ran. */
@@ -123,7 +119,7 @@ writer_fixture_set_up (Fixture       *fixture,
   fixture_set_up (fixture, data);
   fixture->record = g_new0 (Record, 1);
   record_init (fixture->record);
-  fixture->writer = mimic_sqlite_writer_open (fixture->path, MIMIC_SQLITE_WRITER_SYNC_NORMAL, SCHEMA, &error);
+  fixture->writer = mimic_sqlite_writer_open (fixture->temp.path, MIMIC_SQLITE_WRITER_SYNC_NORMAL, SCHEMA, &error);
   g_assert_no_error (error);
 }
 
@@ -275,7 +271,7 @@ test_order (Fixture       *fixture,
   g_autoptr(GArray) items = NULL;
   Record *record = fixture->record;
 
-  g_assert_cmpstr (mimic_sqlite_writer_get_path (writer), ==, fixture->path);
+  g_assert_cmpstr (mimic_sqlite_writer_get_path (writer), ==, fixture->temp.path);
 
   for (int n = 0; n < 500; n++)
     {
@@ -295,7 +291,7 @@ test_order (Fixture       *fixture,
     }
   g_assert_true (record->on_other_thread);
 
-  items = read_items (fixture->path);
+  items = read_items (fixture->temp.path);
   g_assert_cmpuint (items->len, ==, 500);
   for (int n = 0; n < 500; n++)
     g_assert_cmpint (g_array_index (items, int, n), ==, n);
@@ -349,7 +345,7 @@ assert_flush_leaves (Fixture *fixture,
   g_assert_true (mimic_sqlite_writer_flush (fixture->writer, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (fixture->record->done_order->len, ==, n_done);
-  items = read_items (fixture->path);
+  items = read_items (fixture->temp.path);
   g_assert_cmpuint (items->len, ==, n_rows);
 }
 
@@ -400,7 +396,7 @@ test_flush_waits (Fixture       *fixture,
   g_assert_true (wait.ok);
   g_assert_no_error (wait.error);
   g_assert_cmpuint (wait.n_done_seen, ==, 100);
-  items = read_items (fixture->path);
+  items = read_items (fixture->temp.path);
   g_assert_cmpuint (items->len, ==, 100);
   g_clear_pointer (&items, g_array_unref);
 
@@ -508,7 +504,7 @@ test_item_error (Fixture       *fixture,
   mimic_sqlite_writer_queue (writer, insert_item, NULL, work_new (record, 5), g_free);
   g_assert_true (mimic_sqlite_writer_flush (writer, NULL, &error));
   g_assert_no_error (error);
-  items = read_items (fixture->path);
+  items = read_items (fixture->temp.path);
   g_assert_cmpuint (items->len, ==, 3);
   g_assert_cmpint (g_array_index (items, int, 0), ==, 1);
   g_assert_cmpint (g_array_index (items, int, 1), ==, 3);
@@ -533,7 +529,7 @@ test_close_commits (Fixture       *fixture,
   mimic_sqlite_writer_close (writer);
   g_assert_cmpuint (record->done_order->len, ==, 25);
 
-  items = read_items (fixture->path);
+  items = read_items (fixture->temp.path);
   g_assert_cmpuint (items->len, ==, 50);
 
   mimic_sqlite_writer_queue (writer, insert_item, item_done, work_new (record, 50), g_free);
@@ -548,7 +544,7 @@ test_close_commits (Fixture       *fixture,
   g_assert_finalize_object (g_steal_pointer (&fixture->writer));
 
   g_clear_pointer (&items, g_array_unref);
-  items = read_items (fixture->path);
+  items = read_items (fixture->temp.path);
   g_assert_cmpuint (items->len, ==, 50);
 }
 
@@ -608,7 +604,7 @@ test_pragmas (Fixture       *fixture,
       g_autoptr(MimicSqliteWriter) writer = NULL;
       Pragmas pragmas = { -1, NULL, 0, FALSE };
 
-      writer = mimic_sqlite_writer_open (fixture->path, cases[i].sync, NULL, &error);
+      writer = mimic_sqlite_writer_open (fixture->temp.path, cases[i].sync, NULL, &error);
       g_assert_no_error (error);
       mimic_sqlite_writer_set_committed_func (writer, count_commit, &pragmas);
       mimic_sqlite_writer_queue (writer, read_pragmas, NULL, &pragmas, NULL);
@@ -635,8 +631,8 @@ test_open_errors (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(MimicSqliteWriter) writer = NULL;
-  g_autofree char *not_db = g_build_filename (fixture->dir, "not.db", NULL);
-  g_autofree char *absent = g_build_filename (fixture->dir, "absent.db", NULL);
+  g_autofree char *not_db = g_build_filename (fixture->temp.dir, "not.db", NULL);
+  g_autofree char *absent = g_build_filename (fixture->temp.dir, "absent.db", NULL);
   sqlite3 *db;
 
   writer = mimic_sqlite_writer_open ("/proc/mimic-no/items.db", MIMIC_SQLITE_WRITER_SYNC_FULL, SCHEMA, &error);
@@ -645,10 +641,10 @@ test_open_errors (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, "/proc/mimic-no"));
   g_clear_error (&error);
 
-  writer = mimic_sqlite_writer_open (fixture->path, MIMIC_SQLITE_WRITER_SYNC_FULL, "CREATE TABLE (", &error);
+  writer = mimic_sqlite_writer_open (fixture->temp.path, MIMIC_SQLITE_WRITER_SYNC_FULL, "CREATE TABLE (", &error);
   g_assert_null (writer);
   g_assert_error (error, MIMIC_SQLITE_WRITER_ERROR, MIMIC_SQLITE_WRITER_ERROR_OPEN);
-  g_assert_nonnull (strstr (error->message, fixture->path));
+  g_assert_nonnull (strstr (error->message, fixture->temp.path));
   g_clear_error (&error);
 
   g_assert_true (g_file_set_contents (not_db, "this is not an SQLite file, and it is long enough to tell", -1, NULL));
