@@ -18,7 +18,6 @@
 
 #include "mimic-command-manager.h"
 #include "mimic-mqtt-feed.h"
-#include "mimic-paths.h"
 #include "mimic-test-broker.h"
 #include "mimic-test-proxy.h"
 #include "mimic-test-utils.h"
@@ -89,12 +88,6 @@ accept_any_device (MimicTelemetryDecoder *decoder,
                    gpointer               user_data)
 {
   mimic_telemetry_decoder_set_require_birth (decoder, FALSE);
-}
-
-static gboolean
-is_connected (gpointer data)
-{
-  return mimic_feed_get_state (MIMIC_FEED (data)) == MIMIC_FEED_STATE_CONNECTED;
 }
 
 static gboolean
@@ -214,7 +207,7 @@ feed_fixture_set_up (FeedFixture   *fixture,
   g_signal_connect (fixture->feed, "notify::state", G_CALLBACK (on_state), fixture);
   g_signal_connect (fixture->feed, "gap", G_CALLBACK (on_gap), fixture);
   mimic_feed_start_async (fixture->feed, NULL, NULL, NULL);
-  g_assert_true (mimic_test_iterate_until (is_connected, fixture->feed, WAIT_TIMEOUT_US));
+  g_assert_true (mimic_test_iterate_until (mimic_test_feed_is_connected, fixture->feed, WAIT_TIMEOUT_US));
 }
 
 static void
@@ -263,7 +256,7 @@ test_reset_reconnects (FeedFixture   *fixture,
       g_assert_cmpuint (mimic_test_proxy_reset (fixture->proxy), ==, 1);
       reset_us = g_get_monotonic_time ();
       g_assert_true (mimic_test_iterate_until (is_not_connected, fixture->feed, WAIT_TIMEOUT_US));
-      g_assert_true (mimic_test_iterate_until (is_connected, fixture->feed, WAIT_TIMEOUT_US));
+      g_assert_true (mimic_test_iterate_until (mimic_test_feed_is_connected, fixture->feed, WAIT_TIMEOUT_US));
       reconnected_us = g_get_monotonic_time ();
       g_test_message ("round %u: connected again after %.0f ms", round, (reconnected_us - reset_us) / 1000.0);
 
@@ -347,6 +340,8 @@ typedef struct
   MimicCommandManager *manager;
 } CommandFixture;
 
+/* Online and, after a reset, seen again on the new link: the manager
+ * refuses commands to a device until then, as they would be lost. */
 static gboolean
 device_online (gpointer data)
 {
@@ -354,7 +349,8 @@ device_online (gpointer data)
   MimicTwinDevice *device = mimic_twin_store_lookup (fixture->store, "pump-001");
 
   return device != NULL && mimic_twin_device_get_presence (device) == MIMIC_PRESENCE_ONLINE &&
-         mimic_command_manager_get_device_deduplicates (fixture->manager, "pump-001");
+         mimic_command_manager_get_device_deduplicates (fixture->manager, "pump-001") &&
+         mimic_command_manager_validate (fixture->manager, "pump-001", "stop", NULL, NULL);
 }
 
 static void
@@ -362,7 +358,6 @@ command_fixture_set_up (CommandFixture *fixture,
                         gconstpointer   data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *asset_dir = mimic_paths_get_asset_dir ();
   g_autofree char *url = NULL;
 
   fixture->dir = mimic_test_make_temp_dir ("mimic-fault-XXXXXX");
@@ -377,9 +372,7 @@ command_fixture_set_up (CommandFixture *fixture,
 
   fixture->proxy = mimic_test_proxy_new (mimic_test_broker_get_port (shared_broker), &error);
   g_assert_no_error (error);
-  fixture->registry = mimic_asset_registry_new ();
-  g_assert_true (mimic_asset_registry_load_directory (fixture->registry, asset_dir, &error));
-  g_assert_no_error (error);
+  fixture->registry = mimic_test_load_sample_assets ();
   url = g_strdup_printf ("mqtt://127.0.0.1:%u/faultcmd", mimic_test_proxy_get_port (fixture->proxy));
   fixture->feed = mimic_feed_new_for_url (url, &error);
   g_assert_no_error (error);
@@ -393,7 +386,7 @@ command_fixture_set_up (CommandFixture *fixture,
   mimic_command_manager_set_operator_name (fixture->manager, "alice");
 
   mimic_feed_start_async (fixture->feed, NULL, NULL, NULL);
-  g_assert_true (mimic_test_iterate_until (is_connected, fixture->feed, WAIT_TIMEOUT_US));
+  g_assert_true (mimic_test_iterate_until (mimic_test_feed_is_connected, fixture->feed, WAIT_TIMEOUT_US));
   g_assert_true (mimic_test_iterate_until (device_online, fixture, WAIT_TIMEOUT_US));
 }
 
@@ -509,7 +502,7 @@ test_commands_across_resets (CommandFixture *fixture,
         g_assert_true (mimic_test_iterate_until (all_sent, in_flight, WAIT_TIMEOUT_US));
       g_assert_cmpuint (mimic_test_proxy_reset (fixture->proxy), ==, 1);
       g_assert_true (mimic_test_iterate_until (is_not_connected, fixture->feed, WAIT_TIMEOUT_US));
-      g_assert_true (mimic_test_iterate_until (is_connected, fixture->feed, WAIT_TIMEOUT_US));
+      g_assert_true (mimic_test_iterate_until (mimic_test_feed_is_connected, fixture->feed, WAIT_TIMEOUT_US));
       g_assert_true (mimic_test_iterate_until (device_online, fixture, WAIT_TIMEOUT_US));
 
       /* One after it is back, which must get through. */
