@@ -132,6 +132,34 @@ test_update_batch_ids_in_any_order (void)
                  mimic_update_batch_get_sample (batch, 6)->device_id);
 }
 
+/* An interned device id is the batch's own string, passed back as it is
+ * and the same as any other copy of the id that is interned. */
+static void
+test_update_batch_interned_device_id (void)
+{
+  g_autoptr(MimicUpdateBatch) batch = mimic_update_batch_new ();
+  char copy[] = "fan-7";
+  const char *interned;
+
+  mimic_update_batch_add_sample (batch, "pump-1", "flow", 1, 1.0, MIMIC_QUALITY_GOOD);
+  interned = mimic_update_batch_intern_device_id (batch, copy);
+  g_assert_cmpstr (interned, ==, "fan-7");
+  g_assert_true (interned != copy);
+  copy[0] = 'X';
+  mimic_update_batch_add_sample (batch, interned, "speed", 2, 2.0, MIMIC_QUALITY_GOOD);
+  mimic_update_batch_add_sample (batch, "pump-1", "flow", 3, 3.0, MIMIC_QUALITY_GOOD);
+  mimic_update_batch_add_sample (batch, "fan-7", "speed", 4, 4.0, MIMIC_QUALITY_GOOD);
+  mimic_update_batch_add_sample (batch, interned, "speed", 5, 5.0, MIMIC_QUALITY_GOOD);
+
+  g_assert_cmpuint (mimic_update_batch_get_n_samples (batch), ==, 5);
+  g_assert_true (mimic_update_batch_get_sample (batch, 1)->device_id == interned);
+  g_assert_true (mimic_update_batch_get_sample (batch, 3)->device_id == interned);
+  g_assert_true (mimic_update_batch_get_sample (batch, 4)->device_id == interned);
+  g_assert_cmpstr (mimic_update_batch_get_sample (batch, 2)->device_id, ==, "pump-1");
+  g_assert_true (mimic_update_batch_get_sample (batch, 0)->device_id ==
+                 mimic_update_batch_get_sample (batch, 2)->device_id);
+}
+
 static void
 test_update_batch_names (void)
 {
@@ -151,6 +179,7 @@ main (int   argc,
   g_test_add_func ("/mimic/update-batch/refuses-non-finite", test_update_batch_refuses_non_finite);
   g_test_add_func ("/mimic/update-batch/names", test_update_batch_names);
   g_test_add_func ("/mimic/update-batch/ids-in-any-order", test_update_batch_ids_in_any_order);
+  g_test_add_func ("/mimic/update-batch/interned-device-id", test_update_batch_interned_device_id);
 
   return g_test_run ();
 }

@@ -1270,6 +1270,9 @@ decode_streamed_telemetry (MimicTelemetryDecoder *self,
     }
 
   asset_sensors = lookup_asset_sensors (self, device->asset_type);
+  /* Interned once: each value's sample then shares it without a
+   * comparison. */
+  device_id = mimic_update_batch_intern_device_id (batch, device_id);
   for (guint i = 0; i < message.n_sensors; i++)
     {
       const StreamedSensor *sensor = &message.sensors[i];

@@ -99,10 +99,27 @@ static const char *
 intern_device_id (MimicUpdateBatch *self,
                   const char       *device_id)
 {
+  if (device_id == self->last_device_id)
+    return device_id;
+
   if (self->last_device_id == NULL || strcmp (self->last_device_id, device_id) != 0)
     self->last_device_id = intern (self, device_id);
 
   return self->last_device_id;
+}
+
+/* The batch's own copy of @device_id, valid as long as the batch: a
+ * decoder adding many samples of one device passes it to
+ * mimic_update_batch_add_sample(), which then need not compare the id
+ * with the last one again for every value. */
+const char *
+mimic_update_batch_intern_device_id (MimicUpdateBatch *self,
+                                     const char       *device_id)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (device_id != NULL, NULL);
+
+  return intern_device_id (self, device_id);
 }
 
 static const char *

@@ -106,6 +106,9 @@ void                         mimic_update_batch_add_sequence_gap (MimicUpdateBat
                                                                  const char       *device_id,
                                                                  guint64           missed);
 
+const char                  *mimic_update_batch_intern_device_id (MimicUpdateBatch *self,
+                                                                 const char       *device_id);
+
 guint                        mimic_update_batch_get_n_samples   (MimicUpdateBatch *self);
 const MimicSample           *mimic_update_batch_get_sample      (MimicUpdateBatch *self,
                                                                  guint             index);
