@@ -397,6 +397,23 @@ assert_rejected (const char *reply,
   g_assert_nonnull (strstr (json_object_get_string_member (object, "reason"), reason_part));
 }
 
+/* Requests the simulator rejects, and a word of each reason. */
+static const struct
+{
+  const char *command;
+  const char *payload;
+  const char *id;
+  const char *reason;
+} bad_requests[] = {
+  { "set_speed", "{\"id\":\"cmd-3\",\"args\":{\"speed\":5000}}", "cmd-3", "maximum" },
+  { "set_speed", "{\"id\":\"cmd-4\",\"args\":{\"speed\":1e999}}", "cmd-4", "finite" },
+  { "set_speed", "{\"id\":\"cmd-5\",\"args\":{\"speed\":\"fast\"}}", "cmd-5", "number" },
+  { "set_speed", "{\"id\":\"cmd-6\",\"args\":{}}", "cmd-6", "required" },
+  { "launch", "{\"id\":\"cmd-7\"}", "cmd-7", "Unknown command" },
+  { "stop", "{\"id\": \"cmd-8\", ", "cmd-8", "Malformed JSON" },
+  { "inject_fault", "{\"id\":\"cmd-9\",\"args\":{\"fault\":\"dropout\"}}", "cmd-9", "disabled" },
+};
+
 static void
 test_mqtt_commands (void)
 {
@@ -446,27 +463,13 @@ test_mqtt_commands (void)
   g_assert_cmpstr (json_object_get_string_member (first, "status"), ==, "acked");
 
   /* Bad requests get a reason. */
-  g_free (reply);
-  reply = send_command (capture, root, "pump-001", "set_speed", "{\"id\":\"cmd-3\",\"args\":{\"speed\":5000}}", "cmd-3");
-  assert_rejected (reply, "cmd-3", "maximum");
-  g_free (reply);
-  reply = send_command (capture, root, "pump-001", "set_speed", "{\"id\":\"cmd-4\",\"args\":{\"speed\":1e999}}", "cmd-4");
-  assert_rejected (reply, "cmd-4", "finite");
-  g_free (reply);
-  reply = send_command (capture, root, "pump-001", "set_speed", "{\"id\":\"cmd-5\",\"args\":{\"speed\":\"fast\"}}", "cmd-5");
-  assert_rejected (reply, "cmd-5", "number");
-  g_free (reply);
-  reply = send_command (capture, root, "pump-001", "set_speed", "{\"id\":\"cmd-6\",\"args\":{}}", "cmd-6");
-  assert_rejected (reply, "cmd-6", "required");
-  g_free (reply);
-  reply = send_command (capture, root, "pump-001", "launch", "{\"id\":\"cmd-7\"}", "cmd-7");
-  assert_rejected (reply, "cmd-7", "Unknown command");
-  g_free (reply);
-  reply = send_command (capture, root, "pump-001", "stop", "{\"id\": \"cmd-8\", ", "cmd-8");
-  assert_rejected (reply, "cmd-8", "Malformed JSON");
-  g_free (reply);
-  reply = send_command (capture, root, "pump-001", "inject_fault", "{\"id\":\"cmd-9\",\"args\":{\"fault\":\"dropout\"}}", "cmd-9");
-  assert_rejected (reply, "cmd-9", "disabled");
+  for (guint i = 0; i < G_N_ELEMENTS (bad_requests); i++)
+    {
+      g_autofree char *rejection = send_command (capture, root, "pump-001", bad_requests[i].command,
+                                                 bad_requests[i].payload, bad_requests[i].id);
+
+      assert_rejected (rejection, bad_requests[i].id, bad_requests[i].reason);
+    }
 
   /* The effect shows in the telemetry: 900 rpm pumps less. */
   n_telemetry = capture_count (capture, telemetry);
