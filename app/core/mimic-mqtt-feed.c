@@ -353,6 +353,11 @@ publish_outbox (MimicMqttFeed *self)
       mosquitto_property_free_all (&properties);
       if (rc == MOSQ_ERR_SUCCESS)
         g_hash_table_add (self->unacked_commands, GINT_TO_POINTER (mid));
+      else if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST)
+        /* The link went while the command waited here: the command
+         * manager, told of the lost link, sends it again to a device that
+         * deduplicates, or lets it time out. Nothing is wrong here. */
+        g_debug ("Could not publish a command to %s: %s", outgoing->topic, mosquitto_strerror (rc));
       else
         g_warning ("Could not publish a command to %s: %s", outgoing->topic, mosquitto_strerror (rc));
       outgoing_command_free (outgoing);
