@@ -213,3 +213,21 @@ mimic_test_feed_into_store (MimicFeed          *feed,
     mimic_feed_configure_decoder (feed, use_assets, registry);
   mimic_feed_set_batch_handler (feed, queue_into_store, g_object_ref (store), g_object_unref);
 }
+
+MimicCommandManager *
+mimic_test_command_manager_new (MimicFeed           *feed,
+                                MimicAssetRegistry  *registry,
+                                MimicTwinStore      *store,
+                                const char          *audit_path,
+                                MimicAuditLog      **audit_log)
+{
+  g_autoptr(GError) error = NULL;
+  MimicCommandManager *manager;
+
+  mimic_test_feed_into_store (feed, registry, store);
+  *audit_log = mimic_audit_log_open (audit_path, &error);
+  g_assert_no_error (error);
+  manager = mimic_command_manager_new (feed, store, registry, *audit_log);
+  mimic_command_manager_set_operator_name (manager, "alice");
+  return manager;
+}

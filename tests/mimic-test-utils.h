@@ -8,6 +8,7 @@
 #pragma once
 
 #include "mimic-asset-registry.h"
+#include "mimic-command-manager.h"
 #include "mimic-feed.h"
 #include "mimic-twin-store.h"
 
@@ -69,5 +70,14 @@ MimicAssetRegistry *
 void         mimic_test_feed_into_store      (MimicFeed           *feed,
                                               MimicAssetRegistry  *registry,
                                               MimicTwinStore      *store);
+/* The console's command path over @feed, for operator "alice": @feed
+ * wired into @store as above, and an audit log opened at @audit_path, a
+ * reference to which goes to @audit_log. */
+MimicCommandManager *
+             mimic_test_command_manager_new  (MimicFeed           *feed,
+                                              MimicAssetRegistry  *registry,
+                                              MimicTwinStore      *store,
+                                              const char          *audit_path,
+                                              MimicAuditLog      **audit_log);
 
 G_END_DECLS

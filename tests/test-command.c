@@ -79,11 +79,8 @@ fixture_set_up (Fixture       *fixture,
   fixture->feed = mimic_feed_new_for_url (url, &error);
   g_assert_no_error (error);
   fixture->store = mimic_twin_store_new ();
-  mimic_test_feed_into_store (fixture->feed, fixture->registry, fixture->store);
-  fixture->audit_log = mimic_audit_log_open (fixture->audit_path, &error);
-  g_assert_no_error (error);
-  fixture->manager = mimic_command_manager_new (fixture->feed, fixture->store, fixture->registry, fixture->audit_log);
-  mimic_command_manager_set_operator_name (fixture->manager, "alice");
+  fixture->manager = mimic_test_command_manager_new (fixture->feed, fixture->registry, fixture->store,
+                                                     fixture->audit_path, &fixture->audit_log);
 
   mimic_feed_start_async (fixture->feed, NULL, NULL, NULL);
   g_assert_true (mimic_test_iterate_until (mimic_test_feed_is_connected, fixture->feed, WAIT_TIMEOUT_US));
