@@ -815,7 +815,11 @@ test_fault_module_cooling (void)
                        "  \"params\": {\"module\": 5, \"factor\": 0}}]", -1, &error);
   g_assert_no_error (error);
 
-  batch = run_fleet (args, root, telemetry, 20);
+  /* 70 messages at 5 Hz and 1200 times real time are about 4.7 simulated
+   * hours: the rack charges to its upper limit, rests there (no current,
+   * no heat) and then discharges at 30 kW. A cooling loss only shows while
+   * current flows, so the run must reach the discharge. */
+  batch = run_fleet (args, root, telemetry, 70);
   failed = batch_values (batch, "rack-001", "module_05_temp");
   cooled = batch_values (batch, "rack-001", "module_01_temp");
   g_assert_cmpfloat (last_value (failed) - first_value (failed), >, 0.3);
