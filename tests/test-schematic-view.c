@@ -180,18 +180,21 @@ test_schematic_pick (Fixture       *fixture,
   g_assert_null (mimic_schematic_view_pick (fixture->view, NAN, 10));
 }
 
-/* Counts pixels clearly darker than the ground in a rectangle. */
+/* Counts pixels in a rectangle whose three channels are all below 100
+ * (@light FALSE: label text) or all above 200 (@light TRUE: a label's
+ * ground, which stands out from the view's dark ground). */
 static guint
-count_dark_pixels (GdkTexture *texture,
-                   int         x0,
-                   int         y0,
-                   int         width,
-                   int         height)
+count_pixels (GdkTexture *texture,
+              int         x0,
+              int         y0,
+              int         width,
+              int         height,
+              gboolean    light)
 {
   int texture_width = gdk_texture_get_width (texture);
   int texture_height = gdk_texture_get_height (texture);
   g_autofree guint32 *pixels = g_new (guint32, (gsize) texture_width * texture_height);
-  guint dark = 0;
+  guint n = 0;
 
   gdk_texture_download (texture, (guchar *) pixels, (gsize) texture_width * 4);
   for (int y = MAX (y0, 0); y < MIN (y0 + height, texture_height); y++)
@@ -199,11 +202,13 @@ count_dark_pixels (GdkTexture *texture,
       {
         guint32 argb = pixels[(gsize) y * texture_width + x];
 
-        if (((argb >> 16) & 0xff) < 100 && ((argb >> 8) & 0xff) < 100 && (argb & 0xff) < 100)
-          dark++;
+        guint r = (argb >> 16) & 0xff, g = (argb >> 8) & 0xff, b = argb & 0xff;
+
+        if (light ? (r > 200 && g > 200 && b > 200) : (r < 100 && g < 100 && b < 100))
+          n++;
       }
 
-  return dark;
+  return n;
 }
 
 static void
@@ -240,10 +245,10 @@ test_schematic_values (Fixture       *fixture,
 
   /* Text is drawn right of the motor, within its height. */
   g_assert_true (mimic_schematic_view_get_element_bounds (fixture->view, "motor_current", &bounds));
-  g_assert_cmpuint (count_dark_pixels (shot,
-                                       (int) (bounds.origin.x + bounds.size.width) + 6,
-                                       (int) bounds.origin.y,
-                                       60, (int) bounds.size.height), >, 20);
+  g_assert_cmpuint (count_pixels (shot,
+                                  (int) (bounds.origin.x + bounds.size.width) + 6,
+                                  (int) bounds.origin.y,
+                                  60, (int) bounds.size.height, FALSE), >, 20);
 
   /* The bearing's value sits where the drawing's marker is, centred under
    * the bearing (marker at 230, 140; the bearing spans y 60..100), not
@@ -254,9 +259,9 @@ test_schematic_values (Fixture       *fixture,
     int marker_x = (int) (bounds.origin.x + (230 - 215) * scale);
     int marker_y = (int) (bounds.origin.y + (140 - 60) * scale);
 
-    g_assert_cmpuint (count_dark_pixels (shot, marker_x - 30, marker_y - 14, 60, 16), >, 20);
-    g_assert_cmpuint (count_dark_pixels (shot, (int) (bounds.origin.x + bounds.size.width) + 6,
-                                         (int) bounds.origin.y, 60, (int) bounds.size.height), ==, 0);
+    g_assert_cmpuint (count_pixels (shot, marker_x - 30, marker_y - 14, 60, 16, FALSE), >, 20);
+    g_assert_cmpuint (count_pixels (shot, (int) (bounds.origin.x + bounds.size.width) + 6,
+                                    (int) bounds.origin.y, 60, (int) bounds.size.height, TRUE), ==, 0);
   }
 }
 

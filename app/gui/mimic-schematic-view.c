@@ -581,8 +581,10 @@ mimic_schematic_view_snapshot (GtkWidget   *widget,
                                GtkSnapshot *snapshot)
 {
   MimicSchematicView *self = MIMIC_SCHEMATIC_VIEW (widget);
-  /* The light grey ground of a high-performance display. */
-  GdkRGBA ground = { 0.89, 0.89, 0.89, 1 };
+  /* The dark neutral ground of the sample schematics (ISA-101 practice),
+   * so the margin around a drawing that does not fill the widget reads as
+   * part of it rather than as a light frame in the dark console. */
+  GdkRGBA ground = { 0x2b / 255.0, 0x30 / 255.0, 0x38 / 255.0, 1 };
   double width = gtk_widget_get_width (widget);
   double height = gtk_widget_get_height (widget);
   double scale, offset_x, offset_y;
