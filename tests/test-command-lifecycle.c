@@ -24,9 +24,9 @@
 
 #include "mimic-command-manager.h"
 #include "mimic-mqtt-feed.h"
-#include "mimic-paths.h"
 #include "mimic-test-broker.h"
 #include "mimic-test-proxy.h"
+#include "mimic-test-utils.h"
 
 #define WAIT_TIMEOUT_US (20 * G_USEC_PER_SEC)
 #define DEVICE_ID "pump-001"
@@ -119,14 +119,13 @@ spawn_program (const char         *program,
 static GSubprocess *
 spawn_device (Fixture *fixture)
 {
-  g_autofree char *program = g_build_filename (g_getenv ("MIMIC_BUILD_APPDIR"), "mimic-device", NULL);
   g_autofree char *url = fixture->proxy != NULL ?
                          g_strdup_printf ("mqtt://127.0.0.1:%u", mimic_test_proxy_get_port (fixture->proxy)) :
                          g_strdup (mimic_test_broker_get_url (fixture->broker));
   const char *args[] = { "--pumps", "1", "--rate", "5", "--mqtt", url,
                          "--root", fixture->root, "--command-log", fixture->command_log, NULL };
 
-  return spawn_program (program, args, "mimic-device: simulating");
+  return mimic_test_spawn_device (args, NULL);
 }
 
 /* The test firmware */
@@ -254,17 +253,10 @@ firmware_stop (Firmware *firmware)
 /* Waiting */
 
 static void
-iterate_until (gboolean (*done) (gpointer),
-               gpointer  data)
+iterate_until (MimicTestPredicate done,
+               gpointer           data)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
-
-  while (!done (data))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  g_assert_true (mimic_test_iterate_until (done, data, WAIT_TIMEOUT_US));
 }
 
 static void
@@ -299,12 +291,6 @@ device_offline (gpointer data)
 }
 
 static gboolean
-feed_connected (gpointer data)
-{
-  return mimic_feed_get_state (MIMIC_FEED (data)) == MIMIC_FEED_STATE_CONNECTED;
-}
-
-static gboolean
 feed_disconnected (gpointer data)
 {
   return mimic_feed_get_state (MIMIC_FEED (data)) != MIMIC_FEED_STATE_CONNECTED;
@@ -335,35 +321,18 @@ command_sent (gpointer data)
 /* Fixture */
 
 static void
-queue_into_store (MimicFeed        *feed,
-                  MimicUpdateBatch *batch,
-                  gpointer          user_data)
-{
-  mimic_twin_store_queue_batch (MIMIC_TWIN_STORE (user_data), batch);
-}
-
-static void
-use_assets (MimicTelemetryDecoder *decoder,
-            gpointer               user_data)
-{
-  mimic_telemetry_decoder_add_asset_registry (decoder, MIMIC_ASSET_REGISTRY (user_data));
-}
-
-static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   static int counter;
   DeviceKind kind = GPOINTER_TO_INT (data);
   g_autoptr(GError) error = NULL;
-  g_autofree char *asset_dir = mimic_paths_get_asset_dir ();
   g_autofree char *url = NULL;
 
   /* A broker of its own: tests stop and start it. */
   fixture->broker = mimic_test_broker_new (NULL, &error);
   g_assert_no_error (error);
-  fixture->dir = g_dir_make_tmp ("mimic-lifecycle-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = mimic_test_make_temp_dir ("mimic-lifecycle-XXXXXX");
   fixture->root = g_strdup_printf ("life%d", ++counter);
   fixture->command_log = g_build_filename (fixture->dir, "device-commands.jsonl", NULL);
   fixture->audit_path = g_build_filename (fixture->dir, "audit.db", NULL);
@@ -379,39 +348,20 @@ fixture_set_up (Fixture       *fixture,
     fixture->firmware = firmware_start (fixture->broker, fixture->root,
                                         kind == DEVICE_SILENT_FIRMWARE ? FIRMWARE_SILENT : FIRMWARE_EXPIRED);
 
-  fixture->registry = mimic_asset_registry_new ();
-  g_assert_true (mimic_asset_registry_load_directory (fixture->registry, asset_dir, &error));
-  g_assert_no_error (error);
+  fixture->registry = mimic_test_load_sample_assets ();
   url = g_strdup_printf ("%s/%s", mimic_test_broker_get_url (fixture->broker), fixture->root);
   fixture->feed = mimic_feed_new_for_url (url, &error);
   g_assert_no_error (error);
   /* Quick reconnects, so a restart fits well within a command's timeout. */
   fixture->backoff = mimic_backoff_new (50, 2.0, 400);
   mimic_mqtt_feed_set_backoff (MIMIC_MQTT_FEED (fixture->feed), fixture->backoff);
-  mimic_feed_configure_decoder (fixture->feed, use_assets, fixture->registry);
   fixture->store = mimic_twin_store_new ();
-  mimic_feed_set_batch_handler (fixture->feed, queue_into_store, g_object_ref (fixture->store), g_object_unref);
-  fixture->audit_log = mimic_audit_log_open (fixture->audit_path, &error);
-  g_assert_no_error (error);
-  fixture->manager = mimic_command_manager_new (fixture->feed, fixture->store, fixture->registry, fixture->audit_log);
-  mimic_command_manager_set_operator_name (fixture->manager, "alice");
+  fixture->manager = mimic_test_command_manager_new (fixture->feed, fixture->registry, fixture->store,
+                                                     fixture->audit_path, &fixture->audit_log);
 
   mimic_feed_start_async (fixture->feed, NULL, NULL, NULL);
-  iterate_until (feed_connected, fixture->feed);
+  iterate_until (mimic_test_feed_is_connected, fixture->feed);
   iterate_until (device_online, fixture);
-}
-
-static void
-remove_database (const char *path)
-{
-  const char *suffixes[] = { "", "-wal", "-shm" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
-
-      g_remove (file);
-    }
 }
 
 static void
@@ -420,9 +370,7 @@ fixture_tear_down (Fixture       *fixture,
 {
   if (fixture->device != NULL)
     {
-      g_subprocess_send_signal (fixture->device, SIGCONT);
-      g_subprocess_send_signal (fixture->device, SIGTERM);
-      g_subprocess_wait (fixture->device, NULL, NULL);
+      mimic_test_stop_device (fixture->device);
       g_clear_object (&fixture->device);
     }
   g_clear_pointer (&fixture->firmware, firmware_stop);
@@ -436,7 +384,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_pointer (&fixture->proxy, mimic_test_proxy_free);
   g_clear_pointer (&fixture->broker, mimic_test_broker_free);
   g_remove (fixture->command_log);
-  remove_database (fixture->audit_path);
+  mimic_test_remove_sqlite_files (fixture->audit_path);
   g_rmdir (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->root);
@@ -445,21 +393,6 @@ fixture_tear_down (Fixture       *fixture,
 }
 
 /* Helpers */
-
-static guint
-count_executions (const char *command_log,
-                  const char *id)
-{
-  g_autofree char *text = NULL;
-  g_autofree char *needle = g_strdup_printf ("\"id\":\"%s\"", id);
-  guint n = 0;
-
-  if (!g_file_get_contents (command_log, &text, NULL, NULL))
-    return 0;
-  for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
-    n++;
-  return n;
-}
 
 static MimicCommand *
 send_speed (Fixture *fixture,
@@ -507,7 +440,7 @@ restart_broker (Fixture *fixture)
   iterate_until (feed_disconnected, fixture->feed);
   g_assert_true (mimic_test_broker_start (fixture->broker, &error));
   g_assert_no_error (error);
-  iterate_until (feed_connected, fixture->feed);
+  iterate_until (mimic_test_feed_is_connected, fixture->feed);
 }
 
 /* Tests */
@@ -567,7 +500,7 @@ test_resend_once_with_dedupe (Fixture       *fixture,
 
   g_assert_cmpint (mimic_command_get_state (command), ==, MIMIC_COMMAND_STATE_ACKNOWLEDGED);
   g_assert_cmpuint (mimic_command_manager_get_n_resent (fixture->manager), ==, 1);
-  g_assert_cmpuint (count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 1);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 1);
   assert_audit (fixture, command, "acknowledged", NULL);
 
   /* Later births (the device reconnecting again) send nothing more. */
@@ -576,7 +509,7 @@ test_resend_once_with_dedupe (Fixture       *fixture,
   iterate_until (command_finished, after);
   g_assert_cmpint (mimic_command_get_state (after), ==, MIMIC_COMMAND_STATE_ACKNOWLEDGED);
   g_assert_cmpuint (mimic_command_manager_get_n_resent (fixture->manager), ==, 1);
-  g_assert_cmpuint (count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 1);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 1);
 }
 
 static gboolean
@@ -608,13 +541,13 @@ test_resend_when_device_returns (Fixture       *fixture,
   restart_broker (fixture);
   /* Connected again, and the device not yet back: nothing sent so far. */
   g_assert_cmpuint (mimic_command_manager_get_n_resent (fixture->manager), ==, 0);
-  g_assert_cmpuint (count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 0);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 0);
   mimic_test_proxy_restore (fixture->proxy);
 
   iterate_until (command_finished, command);
   g_assert_cmpint (mimic_command_get_state (command), ==, MIMIC_COMMAND_STATE_ACKNOWLEDGED);
   g_assert_cmpuint (mimic_command_manager_get_n_resent (fixture->manager), ==, 1);
-  g_assert_cmpuint (count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 1);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 1);
   assert_audit (fixture, command, "acknowledged", NULL);
 }
 
@@ -638,7 +571,7 @@ test_selection_dropped_on_disconnect (Fixture       *fixture,
 
   g_assert_true (mimic_test_broker_start (fixture->broker, &error));
   g_assert_no_error (error);
-  iterate_until (feed_connected, fixture->feed);
+  iterate_until (mimic_test_feed_is_connected, fixture->feed);
   /* The console is back before the device, whose presence may still say
    * online from before the restart: wait until it has been seen again,
    * as a command sent before that would be lost. */
@@ -711,7 +644,7 @@ test_expired_when_offline (Fixture       *fixture,
   iterate_until (command_finished, command);
   g_assert_cmpint (mimic_command_get_state (command), ==, MIMIC_COMMAND_STATE_EXPIRED);
   g_assert_nonnull (mimic_command_get_reason (command));
-  g_assert_cmpuint (count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 0);
+  g_assert_cmpuint (mimic_test_count_executions (fixture->command_log, mimic_command_get_id (command)), ==, 0);
   assert_audit (fixture, command, "expired", mimic_command_get_reason (command));
 }
 
@@ -824,7 +757,7 @@ test_audit_survives_sigkill (Fixture       *fixture,
   /* Each sender got some commands through before it was killed. */
   g_assert_cmpuint (n_acked, >=, n_kills);
   g_assert_cmpuint (rows->len, >=, n_acked);
-  remove_database (audit_path);
+  mimic_test_remove_sqlite_files (audit_path);
 }
 
 int

@@ -7,12 +7,12 @@
 
 #include <gtk/gtk.h>
 #include <glib/gstdio.h>
-#include <signal.h>
 #include <string.h>
 
 #include "mimic-application.h"
 #include "mimic-connections-dialog.h"
 #include "mimic-test-gtk-utils.h"
+#include "mimic-test-utils.h"
 
 #define WAIT_MS 20000
 
@@ -68,7 +68,7 @@ test_profiles_round_trip (void)
   g_autoptr(GdkTexture) shot = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *stored_text = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("mimic-connections-XXXXXX", NULL);
+  g_autofree char *dir = mimic_test_make_temp_dir ("mimic-connections-XXXXXX");
   g_autofree char *ca_file = g_build_filename (dir, "ca.pem", NULL);
   g_autofree char *asset_dir = g_build_filename (dir, "assets", NULL);
   MimicConnectionsDialog *dialog;
@@ -202,9 +202,7 @@ test_profiles_round_trip (void)
   g_assert_null (mimic_connection_list_lookup (other, "Plant A"));
 
   gtk_window_destroy (GTK_WINDOW (dialog));
-  g_remove (ca_file);
-  g_rmdir (asset_dir);
-  g_rmdir (dir);
+  mimic_test_remove_tree (dir);
 }
 
 static void
@@ -276,35 +274,6 @@ test_closed_port (MimicConnectionsDialog *dialog,
   g_assert_nonnull (strstr (status, "127.0.0.1"));
 }
 
-static GSubprocess *
-spawn_device (guint *ws_port)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autofree char *program = g_build_filename (g_getenv ("MIMIC_BUILD_APPDIR"), "mimic-device", NULL);
-  g_autoptr(GDataInputStream) output = NULL;
-  g_autoptr(GError) error = NULL;
-  GSubprocess *process;
-
-  process = g_subprocess_launcher_spawn (launcher, &error, program, "--pumps", "1",
-                                         "--ws", "127.0.0.1:0", NULL);
-  g_assert_no_error (error);
-  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  while (TRUE)
-    {
-      g_autofree char *line = g_data_input_stream_read_line (output, NULL, NULL, &error);
-      const char *port;
-
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-      if (g_str_has_prefix (line, "mimic-device: simulating"))
-        break;
-      port = g_str_has_prefix (line, "mimic-device: listening on ws://127.0.0.1:") ? strrchr (line, ':') : NULL;
-      if (port != NULL)
-        *ws_port = (guint) g_ascii_strtoull (port + 1, NULL, 10);
-    }
-  return process;
-}
-
 static void
 test_test_button (void)
 {
@@ -314,6 +283,7 @@ test_test_button (void)
   g_autoptr(GdkTexture) shot = NULL;
   g_autofree char *url = NULL;
   MimicConnectionsDialog *dialog;
+  const char *device_args[] = { "--pumps", "1", "--ws", "127.0.0.1:0", NULL };
   guint port = 0;
 
   dialog = MIMIC_CONNECTIONS_DIALOG (mimic_connections_dialog_new (NULL, list));
@@ -336,7 +306,8 @@ test_test_button (void)
   g_assert_false (mimic_connections_dialog_get_status_ok (dialog));
 
   /* A simulated device answers. */
-  device = spawn_device (&port);
+  device = mimic_test_spawn_device (device_args, &port);
+  g_assert_cmpuint (port, !=, 0);
   url = g_strdup_printf ("ws://127.0.0.1:%u/", port);
   fill (dialog, "url", url);
   mimic_connections_dialog_test (dialog);
@@ -345,8 +316,7 @@ test_test_button (void)
   g_assert_true (mimic_connections_dialog_get_status_ok (dialog));
   g_assert_true (g_str_has_prefix (mimic_connections_dialog_get_status (dialog), "Connected to "));
 
-  g_subprocess_send_signal (device, SIGTERM);
-  g_subprocess_wait (device, NULL, NULL);
+  mimic_test_stop_device (device);
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
