@@ -878,43 +878,46 @@ find_device (MimicTelemetryDecoder *self,
   return device;
 }
 
-/* Checks "seq" against the last accepted one. Returns FALSE to refuse
- * the message; *gap is how many were lost in between. */
+/* Takes a message's "seq" (@present FALSE: it has none): refuses one that
+ * is not a non-negative integer, repeats the last accepted one or comes
+ * before it; otherwise remembers it and notes in @batch how many were
+ * lost in between. Returns FALSE to refuse the message. */
 static gboolean
-check_sequence (DeviceState       *device,
-                JsonNode          *node,
-                gint64            *sequence,
-                guint64           *gap,
-                MimicDecodeResult *result)
+take_sequence (DeviceState       *device,
+               const char        *device_id,
+               gboolean           present,
+               gboolean           is_integer,
+               gint64             sequence,
+               MimicUpdateBatch  *batch,
+               MimicDecodeResult *result)
 {
-  *gap = 0;
-
-  if (node == NULL)
+  if (!present)
     return TRUE;
 
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
-      json_node_get_int (node) < 0)
+  if (!is_integer || sequence < 0)
     {
       result->rejections[MIMIC_REJECTION_WRONG_TYPE]++;
       return FALSE;
     }
 
-  *sequence = json_node_get_int (node);
   if (device->has_sequence)
     {
-      if (*sequence == device->last_sequence)
+      if (sequence == device->last_sequence)
         {
           result->rejections[MIMIC_REJECTION_DUPLICATE_SEQUENCE]++;
           return FALSE;
         }
-      if (*sequence < device->last_sequence)
+      if (sequence < device->last_sequence)
         {
           result->rejections[MIMIC_REJECTION_OUT_OF_ORDER_SEQUENCE]++;
           return FALSE;
         }
-      *gap = (guint64) (*sequence - device->last_sequence - 1);
+      if (sequence - device->last_sequence > 1)
+        mimic_update_batch_add_sequence_gap (batch, device_id, (guint64) (sequence - device->last_sequence - 1));
     }
 
+  device->has_sequence = TRUE;
+  device->last_sequence = sequence;
   return TRUE;
 }
 
@@ -931,9 +934,10 @@ decode_telemetry (MimicTelemetryDecoder *self,
   JsonObjectIter iter;
   const char *sensor_id;
   JsonNode *value_node;
+  JsonNode *seq_node;
+  gboolean is_integer;
   GHashTable *asset_sensors;
-  gint64 timestamp_us, sequence = 0;
-  guint64 gap;
+  gint64 timestamp_us;
 
   device = find_device (self, device_id, result);
   if (device == NULL)
@@ -949,16 +953,12 @@ decode_telemetry (MimicTelemetryDecoder *self,
       return FALSE;
     }
 
-  if (!check_sequence (device, json_object_get_member (object, "seq"), &sequence, &gap, result))
+  seq_node = json_object_get_member (object, "seq");
+  is_integer = seq_node != NULL && JSON_NODE_HOLDS_VALUE (seq_node) &&
+               json_node_get_value_type (seq_node) == G_TYPE_INT64;
+  if (!take_sequence (device, device_id, seq_node != NULL, is_integer,
+                      is_integer ? json_node_get_int (seq_node) : 0, batch, result))
     return FALSE;
-
-  if (json_object_has_member (object, "seq"))
-    {
-      device->has_sequence = TRUE;
-      device->last_sequence = sequence;
-      if (gap > 0)
-        mimic_update_batch_add_sequence_gap (batch, device_id, gap);
-    }
 
   asset_sensors = lookup_asset_sensors (self, device->asset_type);
   json_object_iter_init (&iter, json_node_get_object (values_node));
@@ -1244,30 +1244,10 @@ decode_streamed_telemetry (MimicTelemetryDecoder *self,
       return STREAMED_REFUSED;
     }
 
-  if (message.seq.kind != MEMBER_ABSENT)
-    {
-      gint64 sequence = message.seq.integer;
-
-      if (message.seq.kind != MEMBER_NUMBER || !message.seq.is_integer || sequence < 0)
-        {
-          result->rejections[MIMIC_REJECTION_WRONG_TYPE]++;
-          return STREAMED_REFUSED;
-        }
-      if (device->has_sequence && sequence == device->last_sequence)
-        {
-          result->rejections[MIMIC_REJECTION_DUPLICATE_SEQUENCE]++;
-          return STREAMED_REFUSED;
-        }
-      if (device->has_sequence && sequence < device->last_sequence)
-        {
-          result->rejections[MIMIC_REJECTION_OUT_OF_ORDER_SEQUENCE]++;
-          return STREAMED_REFUSED;
-        }
-      if (device->has_sequence && sequence - device->last_sequence > 1)
-        mimic_update_batch_add_sequence_gap (batch, device_id, (guint64) (sequence - device->last_sequence - 1));
-      device->has_sequence = TRUE;
-      device->last_sequence = sequence;
-    }
+  if (!take_sequence (device, device_id, message.seq.kind != MEMBER_ABSENT,
+                      message.seq.kind == MEMBER_NUMBER && message.seq.is_integer,
+                      message.seq.is_integer ? message.seq.integer : 0, batch, result))
+    return STREAMED_REFUSED;
 
   asset_sensors = lookup_asset_sensors (self, device->asset_type);
   /* Interned once: each value's sample then shares it without a
